@@ -1,0 +1,3 @@
+from workshub.cli import main
+
+main()

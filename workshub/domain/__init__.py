@@ -1,0 +1,1 @@
+"""The domain: tables, services (the only writers), metrics and dashboard computations."""

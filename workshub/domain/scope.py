@@ -1,0 +1,119 @@
+"""Who may see what (SPEC §2). Every route, page and event handler asks these functions.
+
+A `Viewer` is reloaded from the database on every request, so a deactivated user or a
+changed role takes effect at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from workshub.domain.models import Client, Project, Role, Team, TimeEntry, User
+
+__all__ = [
+    "MANAGER_CLIENT_WINDOW",
+    "Viewer",
+    "led_team_ids",
+    "load_viewer",
+    "manager_client_ids",
+]
+
+MANAGER_CLIENT_WINDOW = timedelta(weeks=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    id: int
+    name: str
+    email: str
+    role: Role
+    team_id: int | None
+    led_team_ids: frozenset[int]
+    session_version: int
+
+    @property
+    def sees_money(self) -> bool:
+        return self.role in (Role.slt, Role.admin)
+
+    @property
+    def org_wide(self) -> bool:
+        """slt and admin read the whole organisation."""
+        return self.role in (Role.slt, Role.admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    def leads(self, team_id: int | None) -> bool:
+        return team_id is not None and team_id in self.led_team_ids
+
+    def default_team_id(self) -> int | None:
+        """SPEC §5 scope default: a manager's led team with the lowest id; a member's own."""
+        if self.role is Role.manager:
+            return min(self.led_team_ids) if self.led_team_ids else None
+        if self.role is Role.team_member:
+            return self.team_id
+        return None
+
+
+def led_team_ids(session: Session, user_id: int) -> frozenset[int]:
+    rows = session.exec(select(Team.id).where(Team.lead_id == user_id)).all()
+    return frozenset(r for r in rows if r is not None)
+
+
+def load_viewer(
+    session: Session, user_id: int, *, session_version: int | None = None
+) -> Viewer | None:
+    """The active user as a viewer, or None (gone, deactivated, or the session is outdated)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.id is None:
+        return None
+    if session_version is not None and session_version != user.session_version:
+        return None
+    role = Role(user.role)
+    led = (
+        led_team_ids(session, user.id)
+        if role in (Role.manager, Role.admin, Role.slt)
+        else frozenset()
+    )
+    return Viewer(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=role,
+        team_id=user.team_id,
+        led_team_ids=led,
+        session_version=user.session_version,
+    )
+
+
+def manager_client_ids(session: Session, viewer: Viewer, *, now: datetime) -> frozenset[int]:
+    """A manager's clients: those they lead, plus those a current member of a team they lead
+    logged time on in the last 12 weeks. For slt/admin: every client."""
+    if viewer.org_wide:
+        return frozenset(i for i in session.exec(select(Client.id)).all() if i is not None)
+    ids: set[int] = {
+        i
+        for i in session.exec(select(Client.id).where(Client.account_lead_id == viewer.id)).all()
+        if i is not None
+    }
+    if viewer.led_team_ids:
+        member_ids = select(User.id).where(col(User.team_id).in_(viewer.led_team_ids))
+        project_ids = (
+            select(TimeEntry.project_id)
+            .where(col(TimeEntry.user_id).in_(member_ids))
+            .where(TimeEntry.started_at >= now - MANAGER_CLIENT_WINDOW)
+            .where(TimeEntry.started_at <= now)
+            .distinct()
+        )
+        rows = session.exec(
+            select(Project.client_id)
+            .where(col(Project.id).in_(project_ids))
+            .where(col(Project.client_id).is_not(None))
+            .distinct()
+        ).all()
+        ids.update(r for r in rows if r is not None)
+    return frozenset(ids)
