@@ -69,7 +69,7 @@ def entry(
 ) -> TimeEntry:
     """A stopped entry of `hours`, or a running one when hours is None."""
     assert started_at.tzinfo is not None
-    duration = None if hours is None else int(round(hours * 3600))
+    duration = None if hours is None else round(hours * 3600)
     ended = None if duration is None else started_at + timedelta(seconds=duration)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     fields.setdefault("billable", project_row.default_billable)
