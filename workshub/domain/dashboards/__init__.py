@@ -1,0 +1,1 @@
+"""Dashboard snapshots: what each data type of SPEC §5 contains, computed from the database."""
