@@ -1,0 +1,135 @@
+"""What every write service shares: who may touch whose data (SPEC §2), where an entry lands on
+the dashboards, and the small checks that name the field they refuse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from workshub.domain.errors import Forbidden, NotFound, ValidationFailed
+from workshub.domain.events import EntryRef
+from workshub.domain.models import (
+    Client,
+    ClientStatus,
+    Project,
+    ProjectStatus,
+    Role,
+    Setting,
+    TimeEntry,
+    User,
+)
+from workshub.domain.scope import Viewer
+from workshub.domain.services.public import entry_public
+from workshub.domain.uow import UnitOfWork
+
+__all__ = [
+    "NOTE_MAX",
+    "UNSET",
+    "Unset",
+    "audit_entry",
+    "aware_instant",
+    "entry_ref",
+    "may_manage_person",
+    "may_read_person",
+    "org_tz",
+    "require_manage",
+    "text_field",
+    "trackable_project",
+]
+
+NOTE_MAX: Final = 2000
+
+
+class Unset(Enum):
+    """Marks an optional argument the caller did not give (None may be a real value)."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+
+def may_read_person(viewer: Viewer, person: User) -> bool:
+    """Own data for everyone; a manager also their led teams' people; slt and admin everyone."""
+    if viewer.id == person.id or viewer.org_wide:
+        return True
+    return viewer.role is Role.manager and viewer.leads(person.team_id)
+
+
+def may_manage_person(viewer: Viewer, person: User) -> bool:
+    """Writes on someone's data: own, a manager for led teams' people, admin for anyone.
+    slt reads everything but writes only its own (pulse aside)."""
+    if viewer.id == person.id or viewer.is_admin:
+        return True
+    return viewer.role is Role.manager and viewer.leads(person.team_id)
+
+
+def require_manage(viewer: Viewer, person: User | None, *, what: str) -> User:
+    """The person whose `what` the viewer writes. Outside read scope → NotFound (as if the id did
+    not exist); readable but not writable → Forbidden."""
+    if person is None or not may_read_person(viewer, person):
+        raise NotFound(what)
+    if not may_manage_person(viewer, person):
+        raise Forbidden(f"Your role may not change another person's {what}.")
+    return person
+
+
+def trackable_project(session: Session, project_id: int, *, field: str = "project_id") -> Project:
+    """An active project of an active client, or an active internal one (SPEC §2)."""
+    project = session.get(Project, project_id)
+    ok = project is not None and project.status == ProjectStatus.active.value
+    if ok and project is not None and project.client_id is not None:
+        client = session.get(Client, project.client_id)
+        ok = client is not None and client.status == ClientStatus.active.value
+    if not ok or project is None:
+        raise ValidationFailed.field(field, "is not an active project you can track time on")
+    return project
+
+
+def entry_ref(session: Session, entry: TimeEntry) -> EntryRef:
+    """Where the entry lands on the dashboards: its person's team and its project's client."""
+    person = session.get(User, entry.user_id)
+    project = session.get(Project, entry.project_id)
+    return EntryRef(
+        user_id=entry.user_id,
+        team_id=person.team_id if person else None,
+        project_id=entry.project_id,
+        client_id=project.client_id if project else None,
+        started_at=entry.started_at,
+    )
+
+
+def audit_entry(
+    uow: UnitOfWork, action: str, entry: TimeEntry, *, before: dict[str, Any] | None = None
+) -> None:
+    """Audits an entry write with its full state after (money included: the log is internal)."""
+    uow.audit(action, "time_entry", entry.id, before=before, after=entry_public(entry, money=True))
+
+
+def aware_instant(value: datetime, *, field: str) -> datetime:
+    """An aware instant in UTC, cut to whole seconds (durations are whole seconds)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed.field(field, "needs a UTC offset or Z")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def text_field(value: str, *, field: str, max_length: int, required: bool = False) -> str:
+    """A stripped string within its length; `required` refuses an empty one."""
+    if not isinstance(value, str):
+        raise ValidationFailed.field(field, "must be text")
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed.field(field, "is required")
+    if len(value) > max_length:
+        raise ValidationFailed.field(field, f"must be at most {max_length} characters")
+    return value
+
+
+def org_tz(session: Session) -> ZoneInfo:
+    """The organisation's timezone as stored in the database (SPEC §3 Setting)."""
+    row = session.get(Setting, "timezone")
+    return ZoneInfo(row.value if row else "UTC")
