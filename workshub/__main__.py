@@ -1,3 +1,3 @@
 from workshub.cli import main
 
-main()
+raise SystemExit(main())
