@@ -1,22 +1,33 @@
-"""The composition root: builds settings, engine, clock, hub (and later store and scheduler)
-once, and hands them to the API and the pages. Nothing is built at import time."""
+"""The composition root: builds settings, engine, clock, hub, live store and scheduler once,
+and hands them to the API and the pages. Nothing is built at import time."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from workshub.clock import Clock, SystemClock
 from workshub.db import create_db_engine
 from workshub.domain.auth import SignInThrottle
+from workshub.domain.dashboards.compute import compute_snapshot
+from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.events import EventHub
+from workshub.domain.models import Team
 from workshub.domain.org import OrgSettings, ensure_org_settings
+from workshub.live.scheduler import JobSpec, LiveScheduler, build_scheduler, shutdown, start
+from workshub.live.store import LiveStore
 from workshub.migrate import upgrade_database
 from workshub.settings import Settings
 
-__all__ = ["System", "build_system"]
+__all__ = ["System", "build_system", "start_live", "stop_live"]
 
 
 @dataclass
@@ -27,11 +38,34 @@ class System:
     hub: EventHub
     org: OrgSettings
     sign_in_throttle: SignInThrottle
+    store: LiveStore
+    scheduler: LiveScheduler | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    _detach_store: Callable[[], None] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return self.org.tz
+
+
+def dashboard_computer(
+    engine: Engine, tz: ZoneInfo
+) -> Callable[[DashboardKey, datetime], dict[str, Any]]:
+    """The store's compute function: one read session per recompute (run in a worker thread)."""
+
+    def compute(key: DashboardKey, now: datetime) -> dict[str, Any]:
+        with Session(engine) as session:
+            return compute_snapshot(session, key, now=now, tz=tz)
+
+    return compute
+
+
+def team_leads_loader(engine: Engine) -> Callable[[], dict[int, int | None]]:
+    def load() -> dict[int, int | None]:
+        with Session(engine) as session:
+            return {t.id: t.lead_id for t in session.exec(select(Team)).all() if t.id is not None}
+
+    return load
 
 
 def build_system(
@@ -50,6 +84,12 @@ def build_system(
         upgrade_database(engine)
     clock = clock or SystemClock()
     org = ensure_org_settings(engine, timezone=settings.timezone)
+    store = LiveStore(
+        dashboard_computer(engine, org.tz),
+        clock=clock,
+        tz=org.tz,
+        team_leads=team_leads_loader(engine),
+    )
     return System(
         settings=settings,
         engine=engine,
@@ -57,4 +97,25 @@ def build_system(
         hub=EventHub(),
         org=org,
         sign_in_throttle=SignInThrottle(clock),
+        store=store,
     )
+
+
+async def start_live(system: System, *, jobs: Iterable[JobSpec] = ()) -> None:
+    """On the running loop: events reach the store, and the scheduler runs its jobs."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    system.hub.attach_loop(asyncio.get_running_loop())
+    system._detach_store = system.store.attach(system.hub)
+    system.scheduler = build_scheduler(system.store, clock=system.clock, jobs=jobs)
+    start(system.scheduler)
+
+
+async def stop_live(system: System) -> None:
+    if system.scheduler is not None:
+        await shutdown(system.scheduler)
+        system.scheduler = None
+    if system._detach_store is not None:
+        system._detach_store()
+        system._detach_store = None
+    await system.store.close()
+    system.hub.attach_loop(None)

@@ -1,0 +1,23 @@
+"""Every page, registered against one System."""
+
+from __future__ import annotations
+
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from workshub.app import System
+from workshub.ui.pages import login
+from workshub.ui.session import HOME_BY_ROLE, current_viewer
+
+__all__ = ["register"]
+
+
+def register(system: System) -> None:
+    login.register(system)
+
+    @ui.page("/")
+    async def index() -> RedirectResponse:
+        viewer = await current_viewer(system)
+        if viewer is None:
+            return RedirectResponse("/login")
+        return RedirectResponse(HOME_BY_ROLE[viewer.role])
