@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from workshub.app import System
-from workshub.ui.pages import login
+from workshub.ui.pages import login, today
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
 
 __all__ = ["register"]
@@ -14,6 +14,7 @@ __all__ = ["register"]
 
 def register(system: System) -> None:
     login.register(system)
+    today.register(system)
 
     @ui.page("/")
     async def index() -> RedirectResponse:

@@ -1,0 +1,61 @@
+// WorksHub's browser side: what must tick every second without asking the server.
+// - the connection badge (live / reconnecting / offline) from NiceGUI's socket.io connection
+// - "updated 3 s ago" from the data's computed_at
+// - running timers' elapsed time (H:MM:SS)
+(function () {
+  function connectionState() {
+    if (!navigator.onLine) return "offline";
+    const socket = window.socket;
+    if (!socket) return "reconnecting";
+    if (socket.connected && window.did_handshake) return "live";
+    return socket.active ? "reconnecting" : "offline";
+  }
+
+  function ago(seconds) {
+    if (seconds < 5) return "just now";
+    if (seconds < 60) return Math.floor(seconds) + " s ago";
+    if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+    return Math.floor(seconds / 3600) + " h ago";
+  }
+
+  function hms(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return h + ":" + String(m).padStart(2, "0") + ":" + String(s).padStart(2, "0");
+  }
+
+  let disconnectedSince = null;
+
+  function tick() {
+    const now = Date.now();
+    let state = connectionState();
+    if (state !== "live") {
+      disconnectedSince = disconnectedSince || now;
+      // a connection that has not come back for 30 s is offline, not reconnecting
+      if (now - disconnectedSince > 30000) state = "offline";
+    } else {
+      disconnectedSince = null;
+    }
+    document.querySelectorAll("[data-wh-connection]").forEach((el) => {
+      el.setAttribute("data-state", state);
+      const label = el.querySelector("[data-testid=connection-status]");
+      if (label && label.textContent !== state) label.textContent = state;
+    });
+    document.querySelectorAll("[data-wh-updated]").forEach((el) => {
+      const at = Date.parse(el.getAttribute("data-wh-updated") || "");
+      el.textContent = isNaN(at) ? "" : "updated " + ago((now - at) / 1000);
+    });
+    document.querySelectorAll("[data-wh-since]").forEach((el) => {
+      const since = Date.parse(el.getAttribute("data-wh-since") || "");
+      const text = isNaN(since) ? "0:00:00" : hms((now - since) / 1000);
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+
+  setInterval(tick, 500);
+  window.addEventListener("online", tick);
+  window.addEventListener("offline", tick);
+  document.addEventListener("DOMContentLoaded", tick);
+})();

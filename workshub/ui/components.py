@@ -1,0 +1,75 @@
+"""Small building blocks shared by the pages: test ids, KPI tiles, RAG chips, formatting."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from nicegui import ui
+from nicegui.element import Element
+
+from workshub.domain.health import round_half_up
+
+__all__ = [
+    "fmt_hours",
+    "fmt_money",
+    "fmt_pct",
+    "kpi_tile",
+    "rag_html",
+    "section",
+    "tid",
+]
+
+E = TypeVar("E", bound=Element)
+
+RAG_ICON = {"green": "●", "amber": "▲", "red": "■"}
+
+
+def tid(element: E, test_id: str) -> E:
+    """A stable test id for browsers (data-testid) and for NiceGUI's user fixture (marker)."""
+    element.props(f'data-testid="{test_id}"')
+    element.mark(test_id)
+    return element
+
+
+def fmt_hours(value: float | None) -> str:
+    """Hours with one decimal (SPEC §7); null as an em dash."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def fmt_pct(value: float | None) -> str:
+    """A ratio as a whole percentage rounded half up; null as an em dash."""
+    if value is None:
+        return "—"
+    return f"{round_half_up(value * 100)}%"
+
+
+def fmt_money(value: float | None, currency: str = "") -> str:
+    if value is None:
+        return "—"
+    return f"{currency}{value:,.0f}".strip()
+
+
+def rag_html(rag: str | None) -> str:
+    """A RAG chip: colour plus a shape and the word, so it reads without colour too."""
+    if rag not in RAG_ICON:
+        return '<span class="wh-rag">—</span>'
+    return f'<span class="wh-rag wh-rag-{rag}">{RAG_ICON[rag]} {rag.title()}</span>'
+
+
+def kpi_tile(label: str, test_id: str, model: Any, attribute: str, hint: str = "") -> ui.label:
+    """A KPI: its label, its value bound to one view-model attribute, an optional hint."""
+    with ui.element("div").classes("wh-card"):
+        ui.label(label).classes("wh-kpi-label")
+        value = tid(ui.label().classes("wh-kpi-value"), test_id)
+        value.bind_text_from(model, attribute)
+        if hint:
+            ui.label(hint).classes("wh-kpi-hint")
+    return value
+
+
+def section(title: str) -> ui.element:
+    """A card with a small caps title; use as a context manager for its content."""
+    card = ui.element("div").classes("wh-card w-full")
+    with card:
+        ui.label(title).classes("wh-card-title q-mb-sm")
+    return card

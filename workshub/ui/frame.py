@@ -1,0 +1,150 @@
+"""One frame for every page: header with navigation, the connection state and the data's age,
+the notification bell and drawer, refresh-all, and the user menu (SPEC §7)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from nicegui import ui
+
+from workshub.domain.models import Role
+from workshub.ui.components import tid
+from workshub.ui.live import LivePage
+from workshub.ui.theme import apply_theme
+
+__all__ = ["NAV", "frame"]
+
+# (label, path, roles that see it)
+NAV: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("Today", "/today", frozenset(Role)),
+    ("Timesheet", "/timesheet", frozenset(Role)),
+    ("Team", "/team", frozenset({Role.manager, Role.slt, Role.admin})),
+    ("Leadership", "/leadership", frozenset({Role.slt, Role.admin})),
+    ("Clients", "/clients", frozenset({Role.manager, Role.slt, Role.admin})),
+    ("Status", "/status", frozenset({Role.slt, Role.admin})),
+    ("Admin", "/admin", frozenset({Role.admin})),
+)
+
+ROLE_LABEL = {
+    Role.team_member: "Team member",
+    Role.manager: "Manager",
+    Role.slt: "Leadership",
+    Role.admin: "Admin",
+}
+
+
+@contextmanager
+def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
+    """Build the header for `page` and yield the content column."""
+    apply_theme()
+    ui.add_head_html('<script src="/assets/workshub.js" defer></script>')
+    viewer = page.viewer
+    drawer = _notification_drawer(page)
+    with ui.header().classes("wh-header items-center gap-3 q-px-md q-py-sm"):
+        with ui.link(target="/").classes("flex items-center gap-2 no-underline text-inherit"):
+            ui.image("/assets/logo.svg").classes("w-7 h-7")
+            ui.label(page.system.org.name).classes("wh-brand")
+        with ui.row().classes("wh-nav items-center gap-1 q-ml-md"):
+            for label, path, roles in NAV:
+                if viewer.role in roles:
+                    link = ui.link(label, path)
+                    if path == active:
+                        link.classes("active")
+        ui.space()
+        _connection_badge(page)
+        refresh = ui.button(icon="refresh", on_click=lambda: _refresh_all(page)).props(
+            "flat round dense color=grey-8"
+        )
+        refresh.tooltip("Refresh all data on this page")
+        tid(refresh, "refresh-all")
+        with ui.button(on_click=drawer.toggle).props("flat round dense color=grey-8") as bell:
+            ui.icon("notifications")
+            count = tid(ui.badge("0", color="red").props("floating rounded"), "notification-count")
+        bell.tooltip("Notifications")
+        _follow_unread(page, count)
+        with ui.button(icon="account_circle").props("flat round dense color=grey-8"):
+            with ui.menu():
+                with ui.column().classes("q-pa-sm gap-0"):
+                    ui.label(viewer.name).classes("text-weight-medium")
+                    ui.label(f"{ROLE_LABEL[viewer.role]} · {viewer.email}").classes("wh-subtitle")
+                ui.separator()
+                ui.menu_item("Account", on_click=lambda: ui.navigate.to("/account"))
+                ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout"))
+    with ui.column().classes("wh-page gap-4") as content:
+        with ui.row().classes("w-full items-end justify-between"):
+            ui.label(title).classes("wh-title")
+        yield content
+
+
+def _connection_badge(page: LivePage) -> None:
+    with ui.element("span").classes("wh-status").props('data-wh-connection data-state="live"'):
+        ui.element("span").classes("wh-dot")
+        tid(ui.label("live"), "connection-status")
+        age = ui.label("").classes("q-ml-xs").props('data-wh-updated=""')
+
+    def show_age(iso: str) -> None:
+        age.props(f'data-wh-updated="{iso}"')
+
+    page.on_age.append(show_age)
+
+
+def _refresh_all(page: LivePage) -> None:
+    accepted, throttled = page.refresh_all()
+    if accepted:
+        ui.notify("Refreshing…", type="info", timeout=1200)
+    elif throttled:
+        ui.notify("Just refreshed — try again in a few seconds.", type="warning", timeout=2000)
+
+
+def _follow_unread(page: LivePage, badge: ui.badge) -> None:
+    view = next((v for v in page.dashboards if v.key.type == "today"), None)
+    if view is None:
+        view = page.dashboard("today", "user", page.viewer.id)
+
+    def update(data: dict[str, Any], changed: dict[str, Any]) -> None:
+        if "unread_count" in changed:
+            badge.set_text(str(data.get("unread_count", 0)))
+
+    view.on_change(update)
+
+
+def _notification_drawer(page: LivePage) -> ui.right_drawer:
+    drawer = ui.right_drawer(value=False).classes("bg-white").props("bordered width=340")
+    with drawer:
+        ui.label("Notifications").classes("wh-card-title q-mb-sm")
+        table = (
+            ui.table(
+                columns=[
+                    {"name": "title", "label": "", "field": "title", "align": "left"},
+                ],
+                rows=[],
+                row_key="id",
+            )
+            .props("flat dense hide-header hide-bottom wrap-cells")
+            .classes("w-full")
+        )
+        table.add_slot(
+            "body-cell-title",
+            r"""
+            <q-td :props="props">
+              <div class="text-weight-medium">{{ props.row.title }}</div>
+              <div class="wh-subtitle">{{ props.row.body }}</div>
+            </q-td>
+            """,
+        )
+        empty = ui.label("You're all caught up.").classes("wh-empty")
+    view = next((v for v in page.dashboards if v.key.type == "today"), None) or page.dashboard(
+        "today", "user", page.viewer.id
+    )
+
+    def update(data: dict[str, Any], changed: dict[str, Any]) -> None:
+        if "notifications" in changed:
+            rows = data.get("notifications") or []
+            table.rows = rows
+            table.update()
+            empty.set_visibility(not rows)
+
+    view.on_change(update)
+    return drawer
