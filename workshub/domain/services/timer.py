@@ -119,14 +119,15 @@ def start_timer(
         with session.begin_nested():
             session.add(entry)
             session.flush()
-    except IntegrityError:
-        # A concurrent start won the race: the database refused a second running timer.
-        winner = running_entry(session, viewer.id)
-        if winner is None:
+    except IntegrityError as error:
+        if "unique" not in str(error.orig).lower():
             raise
+        # A concurrent start won the race: the database refused a second running timer. The
+        # winner may already have been switched away by a third request, so it can be gone.
+        winner = running_entry(session, viewer.id)
         raise VersionConflict(
             "Another timer started at the same moment; it is running now.",
-            current=entry_public(winner),
+            current=entry_public(winner) if winner is not None else None,
         ) from None
     assert entry.id is not None
     audit_entry(uow, "timer.start", entry)
