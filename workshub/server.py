@@ -15,6 +15,7 @@ from workshub.api import install_api
 from workshub.app import System, build_system, start_live, stop_live
 from workshub.domain.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_if_empty
 from workshub.settings import Settings
+from workshub.simulate import simulation_job
 from workshub.ui import pages
 from workshub.ui.theme import ASSETS_DIR, serve_assets
 
@@ -43,8 +44,10 @@ def create_app(system: System) -> None:
     serve_assets()
     pages.register(system)
 
+    extra_jobs = [simulation_job(system)] if system.settings.simulate else []
+
     async def startup() -> None:
-        await start_live(system)
+        await start_live(system, jobs=extra_jobs)
 
     async def shutdown() -> None:
         await stop_live(system)
