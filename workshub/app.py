@@ -22,6 +22,7 @@ from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.events import EventHub
 from workshub.domain.models import Team
 from workshub.domain.org import OrgSettings, ensure_org_settings
+from workshub.live.jobs import default_jobs
 from workshub.live.scheduler import JobSpec, LiveScheduler, build_scheduler, shutdown, start
 from workshub.live.store import LiveStore
 from workshub.migrate import upgrade_database
@@ -102,11 +103,13 @@ def build_system(
 
 
 async def start_live(system: System, *, jobs: Iterable[JobSpec] = ()) -> None:
-    """On the running loop: events reach the store, and the scheduler runs its jobs."""
+    """On the running loop: events reach the store, and the scheduler runs the store's upkeep,
+    the rules of `live.jobs.default_jobs`, and `jobs`."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     system.hub.attach_loop(asyncio.get_running_loop())
     system._detach_store = system.store.attach(system.hub)
-    system.scheduler = build_scheduler(system.store, clock=system.clock, jobs=jobs)
+    all_jobs = [*default_jobs(system), *jobs]
+    system.scheduler = build_scheduler(system.store, clock=system.clock, jobs=all_jobs)
     start(system.scheduler)
 
 

@@ -24,9 +24,9 @@ from workshub.domain.dashboards.clients import (
 from workshub.domain.dashboards.compute import strip_money
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.errors import NotFound
+from workshub.domain.scope import load_viewer, manager_client_ids
 
 UTC_TZ = ZoneInfo("UTC")
-SCOPE_STATEMENTS = 4  # load_viewer (2) + manager_client_ids (2) for a manager's scope
 
 
 @pytest.fixture
@@ -149,10 +149,10 @@ def test_client_health_of_a_past_week_lists_an_archived_client_frozen_then(
 def test_a_managers_scope_is_their_clients(any_engine, acme_db) -> None:
     key = f"client_health:manager:{acme_db['manager']}:2026-11-23"
     data, statements = compute(any_engine, key)
-    assert statements <= 5 + SCOPE_STATEMENTS
+    assert statements <= 5  # the scope is nested in the clients' statement
     assert [c["name"] for c in data["clients"]] == ["Acme", "Gamma"]
     data, statements = compute(any_engine, f"client_data:manager:{acme_db['manager']}:2026-11-23")
-    assert statements <= 5 + SCOPE_STATEMENTS
+    assert statements <= 5  # the scope is nested in the clients' statement
     assert [c["name"] for c in data["clients"]] == ["Acme", "Gamma"]
 
 
@@ -218,3 +218,13 @@ def test_the_ledger_reads_the_covering_index_on_sqlite(engine) -> None:
     assert "AUTOMATIC" not in ledger
     running = next(p for p in plans if "seg" not in p)
     assert "ux_entry_one_running" in running
+
+
+def test_a_managers_scope_is_one_statement_and_their_viewer_two(any_engine, acme_db) -> None:
+    with counting(any_engine) as statements, Session(any_engine) as session:
+        viewer = load_viewer(session, acme_db["manager"])
+        assert viewer is not None and len(statements) <= 2
+        del statements[:]
+        ids = manager_client_ids(session, viewer, now=acme.NOW)
+    assert len(statements) == 1
+    assert ids == {acme_db["acme"], acme_db["gamma"]}

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    CompoundSelect,
     Table,
     func,
     select,
@@ -122,10 +123,11 @@ _PROJECT_COLUMNS = (
 
 
 def load_clients(
-    session: Session, *, client_ids: Collection[int] | None
+    session: Session, *, client_ids: Collection[int] | CompoundSelect | None
 ) -> tuple[list[ClientRow], list[ProjectRow]]:
-    """Clients (all, or those ids) with their lead's name and all their projects: one query."""
-    if client_ids is not None and not client_ids:
+    """Clients (all, those ids, or those a nested select names — a manager's scope) with
+    their lead's name and all their projects: one query."""
+    if isinstance(client_ids, Collection) and not client_ids:
         return [], []
     lead = _table(User).alias("lead")
     stmt = (
@@ -145,7 +147,9 @@ def load_clients(
         )
         .order_by(_client.name, _client.id, _project.name, _project.id)
     )
-    if client_ids is not None:
+    if isinstance(client_ids, CompoundSelect):
+        stmt = stmt.where(_client.id.in_(client_ids))
+    elif client_ids is not None:
         stmt = stmt.where(_client.id.in_(sorted(client_ids)))
     clients: dict[int, ClientRow] = {}
     projects: list[ProjectRow] = []

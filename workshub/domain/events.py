@@ -29,6 +29,7 @@ __all__ = [
     "EntryRef",
     "EventHub",
     "NotificationCreated",
+    "NotificationCreatedPush",
     "NotificationRead",
     "OptimisticUpdate",
     "PulseSet",
@@ -133,6 +134,7 @@ class NotificationCreated(DomainEvent):
     title: str
     body: str = ""
     link: str = ""
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +177,17 @@ class TeamHealthUpdated:
 
     team_id: int
     name: str = TEAM_HEALTH_UPDATED
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationCreatedPush:
+    """`dashboard.notification_created`: a new notification for `user_id`, shaped as the API
+    shows it (id, kind, title, body, link, created_at, read_at), so that person's open pages
+    can toast it; listeners for anyone else ignore it."""
+
+    user_id: int
+    notification: dict[str, Any]
+    name: str = NOTIFICATION_CREATED
 
 
 @dataclass(frozen=True, kw_only=True)

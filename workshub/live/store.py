@@ -27,6 +27,8 @@ from workshub.domain.events import (
     DataUpdated,
     DomainEvent,
     EventHub,
+    NotificationCreated,
+    NotificationCreatedPush,
     ReferenceChanged,
     TeamHealthUpdated,
 )
@@ -45,7 +47,8 @@ log = logging.getLogger(__name__)
 
 ComputeFn = Callable[[DashboardKey, datetime], dict[str, Any]]
 KeyListener = Callable[[DataUpdated], None]
-StoreListener = Callable[[DataUpdated | TeamHealthUpdated], None]
+StorePush = DataUpdated | TeamHealthUpdated | NotificationCreatedPush
+StoreListener = Callable[[StorePush], None]
 TeamLeadsLoader = Callable[[], Mapping[int, int | None]]
 
 MANUAL_REFRESH_INTERVAL_S = 5.0
@@ -206,8 +209,9 @@ class LiveStore:
         return unsubscribe
 
     def subscribe_all(self, callback: StoreListener) -> Callable[[], None]:
-        """Every `DataUpdated` of every key, and `TeamHealthUpdated` when a team's metrics or
-        team_data changed. For cross-cutting listeners (sockets, status page)."""
+        """Every `DataUpdated` of every key, `TeamHealthUpdated` when a team's metrics or
+        team_data changed, and `NotificationCreatedPush` for each new notification (check its
+        user_id). For cross-cutting listeners (sockets, status page, a page's bell)."""
         self._listeners.append(callback)
 
         def unsubscribe() -> None:
@@ -257,6 +261,8 @@ class LiveStore:
         if loop is not None and not _running_on(loop):
             loop.call_soon_threadsafe(self._on_event, event)  # a hub without a loop
             return
+        if isinstance(event, NotificationCreated):
+            self._push_notification(event)
         if isinstance(event, ReferenceChanged) or self._team_leads is None:
             self._reload_team_leads()
         candidates = [e.key for e in self._entries.values() if e.wanted or e.inflight]
@@ -345,6 +351,22 @@ class LiveStore:
             health = TeamHealthUpdated(team_id=entry.key.scope_id)
             for listener in list(self._listeners):
                 _deliver(listener, health)
+
+    def _push_notification(self, event: NotificationCreated) -> None:
+        push = NotificationCreatedPush(
+            user_id=event.user_id,
+            notification={
+                "id": event.notification_id,
+                "kind": event.kind,
+                "title": event.title,
+                "body": event.body,
+                "link": event.link,
+                "created_at": iso_utc(event.created_at),
+                "read_at": None,
+            },
+        )
+        for listener in list(self._listeners):
+            _deliver(listener, push)
 
     # --- degradation ------------------------------------------------------------------------
 
@@ -549,7 +571,7 @@ def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
-def _deliver(callback: Callable[[Any], None], update: DataUpdated | TeamHealthUpdated) -> None:
+def _deliver(callback: Callable[[Any], None], update: StorePush) -> None:
     try:
         callback(update)
     except Exception:  # one broken page must not starve the others

@@ -2,8 +2,8 @@
 
 Each is a JSON-ready dict (raw floats, ISO dates) computed in at most five statements: clients
 with projects, frozen snapshots, pulses, segment sums and running timers (the last three only
-when some week must be computed live). A `manager` scope first resolves the manager's clients
-through `scope.load_viewer` and `scope.manager_client_ids`.
+when some week must be computed live). A `manager` scope's clients come from
+`scope.manager_clients_query`, nested in the clients' statement.
 
 Listed clients: active ones, plus archived ones frozen for that week. A past week's score and
 RAG come from its ClientHealthSnapshot when there is one; the current week is always live.
@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import CompoundSelect
 from sqlmodel import Session
 
 from workshub.domain.client_queries import (
@@ -33,7 +34,7 @@ from workshub.domain.client_week import ClientWeek, ProjectWeek, WeekFrame, asse
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.errors import NotFound
 from workshub.domain.models import ClientStatus
-from workshub.domain.scope import load_viewer, manager_client_ids
+from workshub.domain.scope import manager_clients_query
 from workshub.domain.timeutil import local_midnight
 
 __all__ = [
@@ -131,10 +132,9 @@ def _is_current(week: date, *, now: datetime, tz: ZoneInfo) -> bool:
 def _clients_in_scope(
     session: Session, key: DashboardKey, *, now: datetime
 ) -> tuple[list[ClientRow], dict[int, list[ProjectRow]]]:
-    ids: Collection[int] | None = None
-    if key.scope == "manager":
-        viewer = load_viewer(session, key.scope_id)
-        ids = frozenset() if viewer is None else manager_client_ids(session, viewer, now=now)
+    ids: Collection[int] | CompoundSelect | None = None
+    if key.scope == "manager":  # nested in the clients' statement: no statement of its own
+        ids = manager_clients_query(key.scope_id, now=now)
     elif key.scope == "client":
         ids = {key.scope_id}
     clients, project_rows = load_clients(session, client_ids=ids)

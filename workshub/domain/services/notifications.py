@@ -69,6 +69,7 @@ def raise_notification(
             title=notification.title,
             body=body,
             link=notification.link,
+            created_at=notification.created_at,
         )
     )
     return notification
