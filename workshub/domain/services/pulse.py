@@ -3,22 +3,23 @@ and week; a second write replaces the first. It feeds the health score's S_pulse
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from workshub.domain.errors import Forbidden, NotFound, ValidationFailed
 from workshub.domain.events import PulseSet
-from workshub.domain.models import Client, ClientPulse, Rag, Role
+from workshub.domain.models import Client, ClientPulse, Rag, Role, User
 from workshub.domain.scope import Viewer, manager_client_ids
 from workshub.domain.services.common import NOTE_MAX, org_tz, text_field
 from workshub.domain.services.public import pulse_public
 from workshub.domain.timeutil import local_date, week_start
 from workshub.domain.uow import UnitOfWork
 
-__all__ = ["set_pulse"]
+__all__ = ["list_pulses", "set_pulse"]
 
 
 def set_pulse(
@@ -88,3 +89,25 @@ def _fill(pulse: ClientPulse, viewer: Viewer, *, rating: str, note: str) -> None
     pulse.rating = rating
     pulse.note = note
     pulse.author_id = viewer.id
+
+
+def list_pulses(
+    session: Session, viewer: Viewer, *, client_id: int, first: date, last: date, now: datetime
+) -> list[dict[str, Any]]:
+    """The client's pulses for the weeks from `first` to `last`, newest first, each with its
+    `author_name` — for those who may write them (a pulse page shows what it would replace)."""
+    if viewer.role is Role.team_member:
+        raise Forbidden("Only managers, slt and admins rate clients.")
+    if session.get(Client, client_id) is None or not (
+        viewer.org_wide or client_id in manager_client_ids(session, viewer, now=now)
+    ):
+        raise NotFound("client")
+    rows = session.exec(
+        select(ClientPulse, User.name)
+        .outerjoin(User, col(User.id) == ClientPulse.author_id)
+        .where(ClientPulse.client_id == client_id)
+        .where(ClientPulse.week >= week_start(first))
+        .where(ClientPulse.week <= last)
+        .order_by(col(ClientPulse.week).desc())
+    ).all()
+    return [{**pulse_public(pulse), "author_name": name} for pulse, name in rows]
