@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from nicegui import ui
@@ -33,7 +34,10 @@ def tid(element: E, test_id: str) -> E:
 
 def fmt_hours(value: float | None) -> str:
     """Hours with one decimal (SPEC §7); null as an em dash."""
-    return "—" if value is None else f"{value:.1f}"
+    if value is None:
+        return "—"
+    tenths = Decimal(repr(round(value, 9))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{tenths.copy_abs() if tenths == 0 else tenths:.1f}"
 
 
 def fmt_pct(value: float | None) -> str:

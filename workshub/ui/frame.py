@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html import escape
 from typing import Any
 
 from nicegui import ui
@@ -43,15 +44,8 @@ def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
     viewer = page.viewer
     drawer = _notification_drawer(page)
     with ui.header().classes("wh-header items-center gap-3 q-px-md q-py-sm"):
-        with ui.link(target="/").classes("flex items-center gap-2 no-underline text-inherit"):
-            ui.image("/assets/logo.svg").classes("w-7 h-7")
-            ui.label(page.system.org.name).classes("wh-brand")
-        with ui.row().classes("wh-nav items-center gap-1 q-ml-md"):
-            for label, path, roles in NAV:
-                if viewer.role in roles:
-                    link = ui.link(label, path)
-                    if path == active:
-                        link.classes("active")
+        # Static parts are plain HTML: one element each instead of one per link.
+        ui.html(_brand_and_nav(page, active), sanitize=False).classes("flex items-center")
         ui.space()
         _connection_badge(page)
         refresh = ui.button(icon="refresh", on_click=lambda: _refresh_all(page)).props(
@@ -61,21 +55,41 @@ def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
         tid(refresh, "refresh-all")
         with ui.button(on_click=drawer.toggle).props("flat round dense color=grey-8") as bell:
             ui.icon("notifications")
-            count = tid(ui.badge("0", color="red").props("floating rounded"), "notification-count")
+            count = tid(
+                ui.badge("0", color="grey-5").props("floating rounded"), "notification-count"
+            )
         bell.tooltip("Notifications")
         _follow_unread(page, count)
-        with ui.button(icon="account_circle").props("flat round dense color=grey-8"):
-            with ui.menu():
-                with ui.column().classes("q-pa-sm gap-0"):
-                    ui.label(viewer.name).classes("text-weight-medium")
-                    ui.label(f"{ROLE_LABEL[viewer.role]} · {viewer.email}").classes("wh-subtitle")
-                ui.separator()
-                ui.menu_item("Account", on_click=lambda: ui.navigate.to("/account"))
-                ui.menu_item("Sign out", on_click=lambda: ui.navigate.to("/logout"))
+        ui.html(_user_menu(viewer.name, viewer.email, ROLE_LABEL[viewer.role]), sanitize=False)
     with ui.column().classes("wh-page gap-4") as content:
         with ui.row().classes("w-full items-end justify-between"):
             ui.label(title).classes("wh-title")
         yield content
+
+
+def _brand_and_nav(page: LivePage, active: str) -> str:
+    links = "".join(
+        f'<a href="{path}" class="{"active" if path == active else ""}">{label}</a>'
+        for label, path, roles in NAV
+        if page.viewer.role in roles
+    )
+    return (
+        '<a href="/" class="flex items-center gap-2 no-underline" style="color:inherit">'
+        '<img src="/assets/logo.svg" alt="" width="28" height="28">'
+        f'<span class="wh-brand">{escape(page.system.org.name)}</span></a>'
+        f'<nav class="wh-nav flex items-center gap-1 q-ml-md">{links}</nav>'
+    )
+
+
+def _user_menu(name: str, email: str, role: str) -> str:
+    return (
+        '<details class="wh-user-menu"><summary aria-label="Account menu">'
+        '<i class="q-icon notranslate material-icons" aria-hidden="true">account_circle</i>'
+        '</summary><div class="wh-user-menu-body">'
+        f'<div class="text-weight-medium">{escape(name)}</div>'
+        f'<div class="wh-subtitle">{escape(role)} · {escape(email)}</div>'
+        '<a href="/account">Account</a><a href="/logout">Sign out</a></div></details>'
+    )
 
 
 def _connection_badge(page: LivePage) -> None:
@@ -105,7 +119,9 @@ def _follow_unread(page: LivePage, badge: ui.badge) -> None:
 
     def update(data: dict[str, Any], changed: dict[str, Any]) -> None:
         if "unread_count" in changed:
-            badge.set_text(str(data.get("unread_count", 0)))
+            unread = int(data.get("unread_count") or 0)
+            badge.set_text(str(unread))
+            badge.props(f"color={'red' if unread else 'grey-5'}")
 
     view.on_change(update)
 

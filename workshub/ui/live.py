@@ -58,6 +58,7 @@ class LiveDashboard:
         self.stale = False
         self._listeners: list[OnChange] = [on_change] if on_change else []
         self._unsubscribe: Callable[[], None] | None = None
+        self._touch: OnChange | None = None  # the page's age tracker for this view
 
     def on_change(self, listener: OnChange) -> None:
         self._listeners.append(listener)
@@ -75,6 +76,8 @@ class LiveDashboard:
             self.error = f"Could not load this data: {exc}"
             self.loading = False
             return
+        if self._unsubscribe is None:
+            return  # stopped (switched away) while the first snapshot was computing
         self._apply_snapshot(snapshot)
 
     def stop(self) -> None:
@@ -141,7 +144,8 @@ class LivePage:
     ) -> LiveDashboard:
         key = DashboardKey(data_type, scope, scope_id, week)
         view = LiveDashboard(self.system, key, self.viewer, on_change)
-        view.on_change(lambda _data, _changed: self._touch(view))
+        view._touch = lambda _data, _changed: self._touch(view)
+        view.on_change(view._touch)
         self.dashboards.append(view)
         background_tasks.create(view.start(), name=f"live {key}")
         return view
@@ -157,7 +161,9 @@ class LivePage:
             kwargs.get("week", old.key.week),
         )
         view = LiveDashboard(self.system, key, self.viewer)
-        view._listeners = list(old._listeners)
+        view._listeners = [listener for listener in old._listeners if listener is not old._touch]
+        view._touch = lambda _data, _changed: self._touch(view)
+        view._listeners.append(view._touch)
         self.dashboards.append(view)
         background_tasks.create(view.start(), name=f"live {key}")
         return view

@@ -11,6 +11,7 @@ from workshub.app import System
 from workshub.domain.errors import DomainError
 from workshub.domain.models import Role, User
 from workshub.domain.services.accounts import sign_in
+from workshub.ui.components import tid
 from workshub.ui.session import HOME_BY_ROLE, current_viewer, forget_session, remember_session
 from workshub.ui.theme import apply_theme
 
@@ -78,7 +79,7 @@ def register(system: System) -> None:
                     .classes("w-full")
                     .on("keydown.enter", submit)
                 )
-                password.props('data-testid="login-password"')
+                tid(password, "login-password")
                 error = ui.label().classes("wh-banner-error w-full")
                 error.set_visibility(False)
                 button = (

@@ -64,9 +64,7 @@ def register(system: System) -> None:
         page = LivePage(system, viewer)
         model = TodayModel()
         projects = await read(system, lambda s: list_projects(s, viewer, now=system.clock.now()))
-        options = {
-            p["id"]: f"{p['client_name'] or 'Internal'} · {p['name']}" for p in projects or []
-        }
+        options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects or []}
         today_view = page.dashboard("today", "user", viewer.id)
 
         with frame(page, title="Today", active="/today"):
@@ -81,7 +79,7 @@ def register(system: System) -> None:
                     picker = tid(
                         ui.select(options, label="Project", with_input=True)
                         .props("outlined dense options-dense")
-                        .classes("min-w-[260px]"),
+                        .classes("min-w-[260px] max-w-[420px] grow"),
                         "timer-project",
                     )
                     if projects:
@@ -186,9 +184,7 @@ def register(system: System) -> None:
             model.running = running is not None
             model.toggle_label = "Stop" if running else "Start"
             if running:
-                model.running_label = (
-                    f"{running.get('client') or 'Internal'} · {running['project']}"
-                )
+                model.running_label = _project_label(running.get("client"), running["project"])
                 model.elapsed = _elapsed(running["started_at"], system.clock.now())
                 elapsed_label.props(f'data-wh-since="{running["started_at"]}"')
             else:
@@ -202,7 +198,7 @@ def register(system: System) -> None:
                 rows = [
                     {
                         "id": e["id"],
-                        "project": f"{e.get('client') or 'Internal'} · {e['project']}",
+                        "project": _project_label(e.get("client"), e["project"]),
                         "project_id": e["project_id"],
                         "start": _local_hm(e["started_at"], system),
                         "end": _local_hm(e.get("ended_at"), system),
@@ -318,6 +314,8 @@ def register(system: System) -> None:
 
             save.on_click(do_save)
             dialog.open()
+            await dialog  # closed by Cancel, Save or Escape; then free its elements
+            dialog.delete()
 
         async def remove_entry(event: events.GenericEventArguments) -> None:
             me = await current_viewer(system)
@@ -355,6 +353,11 @@ def register(system: System) -> None:
         entries.on("remove", remove_entry)
         tasks.on("status", set_status)
         return None
+
+
+def _project_label(client: str | None, project: str) -> str:
+    """ "Acme · Website" for client work; internal projects by their own name."""
+    return f"{client} · {project}" if client else project
 
 
 def _at(day: date, hm: str, system: System) -> datetime:

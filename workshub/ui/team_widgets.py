@@ -1,0 +1,257 @@
+"""The building blocks of /team: the members table with utilization bars, who is working now,
+the workload chart and the week picker's options.
+
+Each list is one element whose rows (or series) are replaced when a push arrives, so a team of
+ten costs a handful of elements, not one per person. Rows carry display text formatted here,
+in Python, exactly as SPEC §7 says; raw numbers stay beside them for sorting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nicegui import ui
+
+from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, tid
+
+__all__ = [
+    "WEEKS_BACK",
+    "currency_prefix",
+    "member_rows",
+    "members_table",
+    "show_workload",
+    "timer_rows",
+    "timers_table",
+    "week_options",
+    "workload_chart",
+]
+
+WEEKS_BACK = 26  # how far back the week picker reaches; older weeks are in the REST API
+OVER_CAPACITY = 1.0
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+ACCENT, OVER, TRACK = "#0f766e", "#b45309", "#e2e8f0"
+# Loading until the first snapshot; the bottom row shows only the empty state (no pagination).
+TABLE_PROPS = "flat dense wrap-cells hide-pagination loading"
+
+
+def currency_prefix(code: str) -> str:
+    """What goes before an amount: a symbol for the common currencies, else the ISO code."""
+    return CURRENCY_SYMBOLS.get(code, f"{code} ")
+
+
+def money_per_hour(value: float | None, currency: str) -> str:
+    return "—" if value is None else f"{fmt_money(value, currency_prefix(currency))}/h"
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def local_since(iso: str, *, tz: ZoneInfo, today: date) -> str:
+    """A start time as people read it: "09:12" today, "Tue 18:02" on an earlier day."""
+    at = _instant(iso).astimezone(tz)
+    return at.strftime("%H:%M") if at.date() == today else at.strftime("%a %H:%M")
+
+
+def elapsed(iso: str, now: datetime) -> str:
+    """H:MM:SS since `iso`; the browser ticks it on from here (assets/workshub.js)."""
+    seconds = max(0, int((now - _instant(iso)).total_seconds()))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def week_options(current: date, *, count: int = WEEKS_BACK) -> dict[str, str]:
+    """This week and the `count - 1` before it, newest first; never a future week."""
+    options = {}
+    for back in range(count):
+        monday = current - timedelta(weeks=back)
+        sunday = monday + timedelta(days=6)
+        span = f"{monday.day} {monday:%b} – {sunday.day} {sunday:%b %Y}"
+        prefix = {0: "This week · ", 1: "Last week · "}.get(back, "")
+        options[monday.isoformat()] = prefix + span
+    return options
+
+
+# --- members ---------------------------------------------------------------------------------
+
+_NUMBER = {"align": "right", "sortable": True}
+MEMBER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "name", "label": "Person", "field": "name", "align": "left", "sortable": True},
+    {"name": "hours", "label": "Hours", "field": "hours", ":format": "(v, r) => r.hours_text"}
+    | _NUMBER,
+    {
+        "name": "capacity",
+        "label": "Capacity",
+        "field": "capacity",
+        ":format": "(v, r) => r.capacity_text",
+    }
+    | _NUMBER,
+    {"name": "utilization", "label": "Utilization", "field": "util_sort", "align": "left"}
+    | {"sortable": True},
+    {"name": "running", "label": "Timer", "field": "running", "align": "left"},
+    {"name": "overdue", "label": "Overdue tasks", "field": "overdue"} | _NUMBER,
+]
+
+_UTILIZATION_CELL = r"""
+<q-td :props="props">
+  <div class="row items-center no-wrap" style="gap: 8px; min-width: 120px">
+    <q-linear-progress :value="props.row.util_bar" :color="props.row.util_color" rounded
+                       size="8px" track-color="grey-3" style="width: 80px" />
+    <span style="font-variant-numeric: tabular-nums">{{ props.row.utilization }}</span>
+  </div>
+</q-td>
+"""
+
+_RUNNING_CELL = r"""
+<q-td :props="props">
+  <div v-if="props.row.running" class="row items-center no-wrap" style="gap: 6px">
+    <span class="wh-dot" style="background: #15803d"></span>
+    <span>{{ props.row.running }}</span>
+    <span class="wh-subtitle">since {{ props.row.since }}</span>
+  </div>
+  <span v-else class="wh-subtitle">—</span>
+</q-td>
+"""
+
+_OVERDUE_CELL = r"""
+<q-td :props="props">
+  <q-badge v-if="props.row.overdue > 0" color="negative" :label="props.row.overdue" />
+  <span v-else class="wh-subtitle">0</span>
+</q-td>
+"""
+
+
+# The empty state in the table's own bottom row: no warning icon, and no element of its own.
+_NO_DATA = r"""<div class="wh-empty" style="padding: 4px 0">{{ props.message }}</div>"""
+
+
+def members_table() -> ui.table:
+    table = tid(
+        ui.table(columns=MEMBER_COLUMNS, rows=[], row_key="user_id", pagination=0)
+        .props(f'{TABLE_PROPS} no-data-label="No one is in this team yet."')
+        .classes("w-full"),
+        "team-members-table",
+    )
+    table.add_slot("body-cell-utilization", _UTILIZATION_CELL)
+    table.add_slot("body-cell-running", _RUNNING_CELL)
+    table.add_slot("body-cell-overdue", _OVERDUE_CELL)
+    table.add_slot("no-data", _NO_DATA)
+    return table
+
+
+def _project_label(running: Mapping[str, Any]) -> str:
+    client = running.get("client")
+    return f"{client} · {running['project']}" if client else str(running["project"])
+
+
+def member_rows(
+    members: Iterable[Mapping[str, Any]], *, tz: ZoneInfo, today: date
+) -> list[dict[str, Any]]:
+    """team_data's members as table rows: display text, bar value and colour, sort keys."""
+    rows = []
+    for member in members:
+        utilization = member.get("utilization")
+        running = member.get("running")
+        rows.append(
+            {
+                "user_id": member["user_id"],
+                "name": member["name"],
+                "hours": member["hours"],
+                "hours_text": fmt_hours(member["hours"]),
+                "capacity": member["capacity"],
+                "capacity_text": fmt_hours(member["capacity"]),
+                "utilization": fmt_pct(utilization),
+                "util_sort": -1.0 if utilization is None else utilization,
+                "util_bar": min(utilization or 0.0, 1.0),
+                "util_color": "warning" if (utilization or 0) > OVER_CAPACITY else "primary",
+                "running": _project_label(running) if running else "",
+                "since": local_since(running["since"], tz=tz, today=today) if running else "",
+                "overdue": member.get("overdue_tasks", 0),
+            }
+        )
+    return rows
+
+
+# --- who is working now ----------------------------------------------------------------------
+
+TIMER_COLUMNS: list[dict[str, Any]] = [
+    {"name": "user", "label": "Person", "field": "user", "align": "left"},
+    {"name": "project", "label": "Project", "field": "project", "align": "left"},
+    {"name": "client", "label": "Client", "field": "client", "align": "left"},
+    {"name": "elapsed", "label": "Elapsed", "field": "elapsed", "align": "right"},
+]
+
+# The span's text is the server's value at push time; workshub.js ticks it every 500 ms.
+_ELAPSED_CELL = r"""
+<q-td :props="props">
+  <span :data-wh-since="props.row.started_at" style="font-variant-numeric: tabular-nums"
+        :title="'since ' + props.row.since">{{ props.row.elapsed }}</span>
+</q-td>
+"""
+
+
+def timers_table() -> ui.table:
+    table = tid(
+        ui.table(columns=TIMER_COLUMNS, rows=[], row_key="entry_id", pagination=0)
+        .props(f'{TABLE_PROPS} no-data-label="No one is tracking time right now."')
+        .classes("w-full"),
+        "active-timers-list",
+    )
+    table.add_slot("body-cell-elapsed", _ELAPSED_CELL)
+    table.add_slot("no-data", _NO_DATA)
+    return table
+
+
+def timer_rows(
+    timers: Iterable[Mapping[str, Any]], *, now: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    today = now.astimezone(tz).date()
+    return [
+        {
+            "entry_id": timer["entry_id"],
+            "user": timer["user"],
+            "project": timer["project"],
+            "client": timer.get("client") or "Internal",
+            "started_at": timer["started_at"],
+            "since": local_since(timer["started_at"], tz=tz, today=today),
+            "elapsed": elapsed(timer["started_at"], now),
+        }
+        for timer in timers
+    ]
+
+
+# --- workload chart --------------------------------------------------------------------------
+
+
+def workload_chart() -> ui.echart:
+    """Hours against capacity per person: a light capacity track with the hours bar over it."""
+    bar = {"type": "bar", "barWidth": "55%", "barGap": "-100%"}
+    options = {
+        "animationDuration": 300,
+        "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
+        "legend": {"top": 0, "left": 0, "data": ["Hours", "Capacity"]},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "xAxis": {"type": "value", "axisLabel": {"formatter": "{value} h"}},
+        "yAxis": {"type": "category", "inverse": True, "data": []},
+        "series": [
+            {"name": "Capacity", "itemStyle": {"color": TRACK}, "data": [], **bar},
+            {"name": "Hours", "itemStyle": {"color": ACCENT}, "data": [], **bar},
+        ],
+    }
+    return ui.echart(options).classes("w-full").style("height: 200px")
+
+
+def show_workload(chart: ui.echart, members: list[Mapping[str, Any]]) -> None:
+    """Replace the chart's series (a team is small: resending them is cheaper than diffing)."""
+    hours = []
+    for member in members:
+        value = round(member["hours"], 1)
+        over = (member.get("utilization") or 0) > OVER_CAPACITY
+        hours.append({"value": value, "itemStyle": {"color": OVER}} if over else value)
+    chart.options["yAxis"]["data"] = [member["name"] for member in members]
+    chart.options["series"][0]["data"] = [round(member["capacity"], 1) for member in members]
+    chart.options["series"][1]["data"] = hours
+    chart.style(f"height: {max(200, 34 * len(members) + 60)}px")
+    chart.update()
