@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from nicegui import app, ui
 
-__all__ = ["ASSETS_DIR", "apply_theme", "serve_assets"]
+__all__ = ["ASSETS_DIR", "apply_theme", "assets_dir", "serve_assets"]
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+
+def assets_dir() -> Path:
+    """The repository's assets/, or its copy unpacked from the single executable (which keeps
+    no source tree, so a path relative to this module would point outside the bundle)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        return Path(bundle) / "assets"
+    return Path(__file__).resolve().parents[2] / "assets"
+
+
+ASSETS_DIR = assets_dir()
 
 BRAND = {
     "primary": "#0f766e",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+import itertools
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -18,6 +16,12 @@ from workshub.api.fields import MAX_ID, Day
 from workshub.api.schemas import EntryCreate, EntryUpdate, error_responses
 from workshub.api.writes import WriteDep, perform
 from workshub.app import System
+from workshub.csv_export import (
+    CSV_MEDIA_TYPE,
+    entries_filename,
+    entry_rows_csv,
+    iter_entries_csv,
+)
 from workshub.domain.scope import Viewer
 from workshub.domain.services import entries, listing
 from workshub.domain.services.public import entry_public
@@ -40,27 +44,14 @@ ToQuery = Annotated[
     Query(alias="to", description="Last local date (inclusive; default today); ≤ 366 days"),
 ]
 UserQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="One person in scope")]
+TeamQuery = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="The current members of one team in scope"),
+]
 LimitQuery = Annotated[int | None, Query(ge=1, le=listing.MAX_ENTRY_LIMIT)]
 CursorQuery = Annotated[
     str | None, Query(max_length=200, description="`next_cursor` of the previous page")
 ]
-CSV_COLUMNS = (
-    "id",
-    "user_id",
-    "user_name",
-    "project_id",
-    "project_name",
-    "client_id",
-    "client_name",
-    "started_at",
-    "ended_at",
-    "duration_s",
-    "hours",
-    "billable",
-    "note",
-    "source",
-    "version",
-)
 
 
 def period(system: System, first: date | None, last: date | None) -> tuple[date, date]:
@@ -83,6 +74,7 @@ def _page(
     first: date,
     last: date,
     user_id: int | None,
+    team_id: int | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -94,6 +86,7 @@ def _page(
             last=last,
             tz=system.tz,
             user_id=user_id,
+            team_id=team_id,
             limit=limit,
             cursor=cursor,
         )
@@ -114,6 +107,7 @@ def list_time_entries(
     first: FromQuery = None,
     last: ToQuery = None,
     user_id: UserQuery = None,
+    team_id: TeamQuery = None,
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> dict[str, Any]:
@@ -124,31 +118,11 @@ def list_time_entries(
         first=first,
         last=last,
         user_id=user_id,
+        team_id=team_id,
         limit=limit or DEFAULT_LIMIT,
         cursor=cursor,
     )
     return {"entries": page, "next_cursor": next_cursor}
-
-
-def _csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...], *, header: bool) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if header:
-        writer.writerow(columns)
-    for row in rows:
-        hours = round(row["duration_s"] / 3600, 4) if row.get("duration_s") else None
-        values = {**row, "hours": hours}
-        writer.writerow([_cell(values.get(name)) for name in columns])
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
 
 
 @router.get(
@@ -167,37 +141,43 @@ def export_time_entries(
     first: FromQuery = None,
     last: ToQuery = None,
     user_id: UserQuery = None,
+    team_id: TeamQuery = None,
     limit: LimitQuery = None,
     cursor: CursorQuery = None,
 ) -> StreamingResponse:
     first, last = period(system, first, last)
-    columns = (*CSV_COLUMNS, "bill_rate") if viewer.sees_money else CSV_COLUMNS
-    size = limit or listing.MAX_ENTRY_LIMIT
-    # The first page is read here, so a bad filter is a 4xx before any byte is streamed.
-    rows, next_cursor = _page(
-        system, viewer, first=first, last=last, user_id=user_id, limit=size, cursor=cursor
+    headers = {"Content-Disposition": f'attachment; filename="{entries_filename(first, last)}"'}
+    if limit is not None:  # one page, and the cursor of the next
+        rows, next_cursor = _page(
+            system,
+            viewer,
+            first=first,
+            last=last,
+            user_id=user_id,
+            team_id=team_id,
+            limit=limit,
+            cursor=cursor,
+        )
+        if next_cursor is not None:
+            headers[NEXT_CURSOR_HEADER] = next_cursor
+        body = entry_rows_csv(rows, money=viewer.sees_money, header=True)
+        return StreamingResponse(iter([body]), media_type=CSV_MEDIA_TYPE, headers=headers)
+    chunks = iter_entries_csv(  # the pages' exports use the same code (workshub.csv_export)
+        system.engine,
+        viewer,
+        first=first,
+        last=last,
+        tz=system.tz,
+        user_id=user_id,
+        team_id=team_id,
+        cursor=cursor,
     )
-
-    def lines() -> Iterator[str]:  # Starlette iterates it in the thread pool
-        page, following = rows, next_cursor
-        yield _csv_text(page, columns, header=True)
-        while following is not None and limit is None:
-            page, following = _page(
-                system,
-                viewer,
-                first=first,
-                last=last,
-                user_id=user_id,
-                limit=size,
-                cursor=following,
-            )
-            yield _csv_text(page, columns, header=False)
-
-    filename = f"time-entries-{first.isoformat()}-{last.isoformat()}.csv"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if limit is not None and next_cursor is not None:
-        headers[NEXT_CURSOR_HEADER] = next_cursor
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
+    # The first page is read here, so a bad filter is a 4xx before any byte is streamed;
+    # Starlette iterates the rest in its thread pool.
+    head = next(chunks)
+    return StreamingResponse(
+        itertools.chain([head], chunks), media_type=CSV_MEDIA_TYPE, headers=headers
+    )
 
 
 @router.get(

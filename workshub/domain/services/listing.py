@@ -20,6 +20,7 @@ from workshub.domain.models import (
     Project,
     Role,
     Task,
+    Team,
     TimeEntry,
     TimeOff,
     User,
@@ -75,6 +76,14 @@ def _readable_person(session: Session, viewer: Viewer, user_id: int) -> User:
     return person
 
 
+def _readable_team(session: Session, viewer: Viewer, team_id: int) -> None:
+    """A team whose entries the viewer may filter by: any for slt/admin, a manager's led teams,
+    anyone's own team (where their scope leaves only their own entries)."""
+    visible = viewer.org_wide or viewer.leads(team_id) or viewer.team_id == team_id
+    if not visible or session.get(Team, team_id) is None:
+        raise NotFound("team")
+
+
 def list_entries(
     session: Session,
     viewer: Viewer,
@@ -83,12 +92,14 @@ def list_entries(
     last: date,
     tz: ZoneInfo,
     user_id: int | None = None,
+    team_id: int | None = None,
     limit: int = 100,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Entries that started from `first` to `last` (local dates, inclusive), oldest first, one
     page of `limit`, and the cursor of the next page (None on the last). Each row is the entry's
-    wire format plus `user_name`, `project_name`, `client_id` and `client_name`."""
+    wire format plus `user_name`, `project_name`, `client_id` and `client_name`. `team_id` keeps
+    the entries of the team's current members (SPEC §4: people belong to their current team)."""
     if last < first:
         raise ValidationFailed.field("to", "must not be before from")
     if (last - first).days + 1 > MAX_PERIOD_DAYS:
@@ -108,6 +119,9 @@ def list_entries(
     if user_id is not None:
         _readable_person(session, viewer, user_id)
         query = query.where(TimeEntry.user_id == user_id)
+    if team_id is not None:
+        _readable_team(session, viewer, team_id)
+        query = query.where(User.team_id == team_id)
     if cursor is not None:
         after_at, after_id = _decode_cursor(cursor)
         query = query.where(
