@@ -51,6 +51,8 @@ def main(
 ) -> int:
     """Run one command; returns the exit status. The keyword arguments are test seams."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["bench"]:  # its own parser, loaded only for it
+        return _bench(args_list[1:])
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in _TOP_LEVEL):
         args_list.insert(0, "serve")  # `workshub` alone means `workshub serve`
     try:
@@ -194,6 +196,27 @@ def _migrate(args: argparse.Namespace, context: _Context) -> None:
     print(f"Database is up to date: {url}")
 
 
+def _bench(argv: list[str]) -> int:
+    """`workshub bench`: its flags and its heavy imports (the `bench` extra) live in
+    `workshub.bench`."""
+    try:
+        from workshub.bench.cli import main as bench_main
+    except ImportError as error:
+        _fail(f"{error.name or error}: install the bench extra: pip install 'workshub[bench]'")
+        return 1
+    try:
+        bench_main(argv)
+    except SystemExit as exit_:  # --help, or a usage error its parser printed
+        return exit_.code if isinstance(exit_.code, int) else 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except (RuntimeError, OSError) as error:
+        _fail(f"bench: {_one_line(error)}")
+        return 1
+    return 0
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -298,6 +321,8 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="cli", help="a label for the token (default cli)")
     _database_flags(create)
     create.set_defaults(run=_token_create)
+
+    commands.add_parser("bench", help="measure SPEC §9 (workshub bench --help)", add_help=False)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
     _database_flags(migrate)

@@ -1,0 +1,98 @@
+"""Timer writes through the REST API, timed from just before the request leaves to the answer.
+
+Times are `time.monotonic()` (comparable with the load generator's) and, for the Chromium
+cross-check, `time.time()` at the send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+
+from workshub.bench.cast import Writer
+
+__all__ = ["Action", "WriteResult", "project_for", "stop_all", "timer_write"]
+
+Action = Literal["start", "stop"]
+SEQ_HEADER = "X-WorksHub-Seq"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    user_id: int
+    action: Action
+    status: int
+    sent_at: float  # monotonic, just before the request was sent
+    answered_at: float  # monotonic, when the whole answer was read
+    sent_wall: float  # time.time() at the send, for the browser's clock
+    entry_id: int | None  # the started (or stopped) entry
+    seq: int | None  # the hub's seq of the write (X-WorksHub-Seq)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def request_ms(self) -> float:
+        return (self.answered_at - self.sent_at) * 1000
+
+
+def _auth(writer: Writer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {writer.token}"}
+
+
+async def timer_write(
+    http: httpx.AsyncClient, writer: Writer, action: Action, *, project_id: int
+) -> WriteResult:
+    """One start (a switch if a timer runs) or stop of `writer`'s timer."""
+    body = {"project_id": project_id} if action == "start" else None
+    sent_wall = time.time()
+    sent_at = time.monotonic()
+    try:
+        response = await http.post(f"/api/v1/timer/{action}", json=body, headers=_auth(writer))
+    except httpx.HTTPError:
+        return WriteResult(
+            writer.user_id, action, 0, sent_at, time.monotonic(), sent_wall, None, None
+        )
+    answered_at = time.monotonic()
+    entry_id = seq = None
+    if response.is_success:
+        entry_id = response.json().get("id")
+        seq_text = response.headers.get(SEQ_HEADER)
+        seq = int(seq_text) if seq_text and seq_text.isdigit() else None
+    return WriteResult(
+        writer.user_id,
+        action,
+        response.status_code,
+        sent_at,
+        answered_at,
+        sent_wall,
+        entry_id,
+        seq,
+    )
+
+
+async def project_for(http: httpx.AsyncClient, writer: Writer) -> int:
+    """A project `writer` may track time on (the first their picker offers)."""
+    response = await http.get("/api/v1/projects", headers=_auth(writer))
+    response.raise_for_status()
+    projects = response.json()["projects"]
+    if not projects:
+        raise RuntimeError(f"{writer.name} may track time on no project")
+    return int(projects[0]["id"])
+
+
+async def stop_all(http: httpx.AsyncClient, writers: Sequence[Writer]) -> int:
+    """Stop every writer's running timer, so a start shows as a new row; returns how many ran."""
+    results = await asyncio.gather(
+        *(http.post("/api/v1/timer/stop", headers=_auth(w)) for w in writers)
+    )
+    for response in results:
+        if response.status_code not in (200, 409):
+            response.raise_for_status()
+    return sum(1 for r in results if r.status_code == 200)

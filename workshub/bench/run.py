@@ -1,0 +1,379 @@
+"""One bench run: prepare the data, run the asked scenarios, return the report (a dict that
+`report` renders as a table and writes as JSON).
+
+The server scenarios share one `workshub serve` on a private copy of the dataset, in this
+order: sign-ins, memory at rest, N dashboards connected (memory), push (with the Chromium
+cross-check), writes (the dashboards still connected), then the page scenario. The floor runs
+after the server has stopped, so the two never share the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from playwright.async_api import Page
+
+from workshub.bench import chromium
+from workshub.bench.api_writes import WriteResult, project_for, stop_all
+from workshub.bench.cast import Cast, prepare_cast, trackable_project
+from workshub.bench.dataset import DB_NAME, Dataset, cached_dataset, working_copy
+from workshub.bench.figures import compare, floor_figures, push_figures
+from workshub.bench.loadgen import LoadConfig
+from workshub.bench.options import BenchOptions
+from workshub.bench.pages import page_phase
+from workshub.bench.processes import LoadGenerator, Server, floor_server, workshub_server
+from workshub.bench.profiling import ServerProfile
+from workshub.bench.push import (
+    PushRecord,
+    cast_summary,
+    floor_phase,
+    payloads_per_write,
+    push_phase,
+    write_plan,
+)
+from workshub.bench.recompute import measure_recompute
+from workshub.bench.signin import BrowserSession, sign_in
+from workshub.bench.throughput import closed_loop, open_loop
+from workshub.clock import SystemClock
+from workshub.db import create_db_engine
+from workshub.domain.seed import DEMO_LOGINS, DEMO_PASSWORD
+from workshub.progress import ProgressBar
+from workshub.settings import Settings
+
+__all__ = ["run_bench"]
+
+WATCH = "active-timers-list"
+ROW_KEY = "entry_id"
+
+
+class _Say:
+    """Progress lines on stderr, stamped with the seconds since the run began."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            stamp = time.monotonic() - self.started
+            print(f"[{stamp:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def run_bench(options: BenchOptions) -> dict[str, Any]:
+    say = _Say(options.progress)
+    tz = ZoneInfo(Settings().timezone)
+    now = SystemClock().now()
+    report: dict[str, Any] = {"options": options.as_dict(), "results": {}}
+    results: dict[str, Any] = report["results"]
+    with tempfile.TemporaryDirectory(prefix="workshub-bench-") as scratch:
+        work = Path(scratch)
+        if any(options.wants(s) for s in ("push", "writes", "page")):
+            say(f"dataset: {options.profile}")
+            dataset = cached_dataset(
+                options.cache_dir,
+                profile=options.profile,
+                now=now,
+                tz=tz,
+                progress=options.progress,
+            )
+            report["dataset"] = dataset.as_dict()
+            results.update(asyncio.run(_server_scenarios(options, dataset, work, say=say)))
+        if options.wants("recompute"):
+            results["recompute"] = _recompute_sizes(options, work, now=now, tz=tz, say=say)
+    say("done")
+    return report
+
+
+# --- the server scenarios ----------------------------------------------------------------------
+
+
+def _cast(data_dir: Path, today: date) -> Cast:
+    engine = create_db_engine(f"sqlite:///{data_dir / DB_NAME}")
+    try:
+        return prepare_cast(engine, today=today)
+    finally:
+        engine.dispose()
+
+
+async def _sessions(
+    base_url: str, count: int
+) -> tuple[list[BrowserSession], dict[str, BrowserSession]]:
+    """`count` browsers signed in as the manager, and one per role for the page scenario."""
+    managers = [await sign_in(base_url, "manager@demo.test", DEMO_PASSWORD) for _ in range(count)]
+    roles = {
+        role.value: await sign_in(base_url, email, DEMO_PASSWORD) for email, role in DEMO_LOGINS
+    }
+    return managers, roles
+
+
+async def _server_scenarios(
+    options: BenchOptions, dataset: Dataset, work: Path, *, say: Callable[[str], None]
+) -> dict[str, Any]:
+    data_dir = working_copy(dataset, work / "server")
+    today = datetime.now(ZoneInfo(Settings().timezone)).date()
+    cast = _cast(data_dir, today)
+    results: dict[str, Any] = {}
+    floor_input: dict[str, Any] | None = None
+    say("starting workshub serve")
+    with workshub_server(data_dir) as server:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=server.url, timeout=60.0, limits=limits) as http:
+            project_id = await project_for(http, cast.team_writers[0])
+            await stop_all(http, cast.team_writers)
+            say(f"signing in {options.sessions} manager browsers and one per role")
+            managers, roles = await _sessions(server.url, max(1, options.sessions))
+            if options.wants("push") or options.wants("writes"):
+                connected, floor_input = await _with_dashboards(
+                    options, server, http, cast, managers, project_id, work, say=say
+                )
+                results.update(connected)
+            if options.wants("page"):
+                say("page: server HTML and time to interactive per role")
+                results["page"] = await page_phase(
+                    server.url,
+                    roles,
+                    gets=options.page_gets,
+                    browser_loads=options.page_loads if chromium.available() else 0,
+                )
+    if floor_input is not None and "push" in results:
+        say(f"floor: plain python-socketio to {options.dashboards} clients")
+        results["push"]["floor"] = await _floor(options, work, floor_input)
+        compare(results["push"])
+    return results
+
+
+async def _with_dashboards(
+    options: BenchOptions,
+    server: Server,
+    http: httpx.AsyncClient,
+    cast: Cast,
+    managers: list[BrowserSession],
+    project_id: int,
+    work: Path,
+    *,
+    say: Callable[[str], None],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    n = options.dashboards
+    rss_idle = server.rss()
+    config = LoadConfig(
+        mode="nicegui",
+        base_url=server.url,
+        clients=n,
+        out=str(work / "nicegui-records.json"),
+        path=managers[0].home,
+        cookies=[m.cookie for m in managers],
+        watch=WATCH,
+        row_key=ROW_KEY,
+    )
+    loadgen = LoadGenerator(config, work_dir=work)
+    say(f"connecting {n} dashboards ({managers[0].home}) from the load generator")
+    ready = await loadgen.start()
+    if ready["ready"] < n:
+        await loadgen.kill()
+        raise RuntimeError(f"only {ready['ready']} of {n} dashboards became ready: {ready}")
+    await asyncio.sleep(options.settle_s)
+    rss_connected = server.rss()
+    memory = {
+        "idle_rss_mb": round(rss_idle / 2**20, 1),
+        "connected_rss_mb": round(rss_connected / 2**20, 1),
+        "kb_per_dashboard": round((rss_connected - rss_idle) / n / 1024, 1),
+    }
+    say(f"{n} dashboards ready in {ready['connect_s']} s; {memory['kb_per_dashboard']} KB each")
+    results: dict[str, Any] = {}
+    floor_input = None
+    async with _watchers(options, server.url, managers[0]) as pages:
+        if options.wants("push"):
+            plan = write_plan(cast.team_writers, options.writes)
+            say(f"push: {len(plan)} timer writes at {options.rate}/s")
+            profile = _profile(options, server, "push", seconds=len(plan) / options.rate + 1)
+            with ProgressBar(len(plan), label="Writes", enabled=options.progress) as bar:
+                push = await push_phase(
+                    server,
+                    http,
+                    plan=plan,
+                    project_id=project_id,
+                    rate=options.rate,
+                    loadgen_pid=loadgen.pid,
+                    settle_s=options.settle_s,
+                    on_write=bar.advance,
+                )
+            browser_states = [await chromium.watcher_states(page) for page in pages]
+            results["push"] = {
+                "cast": cast_summary(cast),
+                "memory": memory,
+                "raw": push,
+                "browser_states": browser_states,
+                "profile": profile.finish() if profile is not None else None,
+            }
+        if options.wants("writes"):
+            results["writes"] = await _writes(options, server, http, cast, project_id, say=say)
+    say("collecting the dashboards' records")
+    records = await loadgen.finish()
+    if "push" in results:
+        push = results["push"]
+        raw: PushRecord = push.pop("raw")
+        push.update(
+            push_figures(
+                raw,
+                records,
+                dashboards=options.dashboards,
+                rate=options.rate,
+                browser_states=push.pop("browser_states"),
+            )
+        )
+        floor_input = {
+            "watch_id": records["watch_id"],
+            "writes": raw.writes,
+            "batches": payloads_per_write(
+                raw.writes, records["captured"], watch_id=records["watch_id"], row_key=ROW_KEY
+            ),
+        }
+    else:
+        results["memory"] = memory
+    return results, floor_input
+
+
+@asynccontextmanager
+async def _watchers(
+    options: BenchOptions, base_url: str, session: BrowserSession
+) -> AsyncIterator[list[Page]]:
+    """The Chromium cross-check pages (none without Chromium or when not asked)."""
+    count = options.chromium_pages if chromium.available() else 0
+    if count <= 0:
+        yield []
+        return
+    async with chromium.browser() as browser:
+        context = await chromium.signed_in_context(browser, base_url, session.cookie)
+        try:
+            yield [
+                await chromium.open_watcher(context, session.home, test_id=WATCH, row_key=ROW_KEY)
+                for _ in range(count)
+            ]
+        finally:
+            await context.close()
+
+
+def _profile(
+    options: BenchOptions, server: Server, name: str, *, seconds: float
+) -> ServerProfile | None:
+    """py-spy on the server for `seconds`, when asked (`--profile-server`)."""
+    if not options.profile_server:
+        return None
+    profile = ServerProfile(server.process.pid, options.out_dir, name=name)
+    profile.start(seconds=seconds)
+    return profile
+
+
+async def _writes(
+    options: BenchOptions,
+    server: Server,
+    http: httpx.AsyncClient,
+    cast: Cast,
+    project_id: int,
+    *,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    count = int(options.write_rate * options.write_seconds)
+    say(f"writes: open loop at {options.write_rate}/s for {options.write_seconds} s")
+    profile = _profile(options, server, "writes", seconds=options.write_seconds)
+    with ProgressBar(count, label="Writes", enabled=options.progress) as bar:
+        target = await open_loop(
+            http,
+            cast.writers,
+            project_id=project_id,
+            rate=options.write_rate,
+            seconds=options.write_seconds,
+            on_write=bar.advance,
+        )
+    say(f"writes: {options.workers} workers as fast as they go for {options.write_seconds} s")
+    saturation = await closed_loop(
+        http,
+        cast.writers,
+        project_id=project_id,
+        workers=options.workers,
+        seconds=options.write_seconds,
+    )
+    await stop_all(http, cast.writers)
+    return {
+        "dashboards": options.dashboards,
+        "open_loop": target,
+        "saturation": saturation,
+        "profile": profile.finish() if profile is not None else None,
+    }
+
+
+async def _floor(options: BenchOptions, work: Path, floor_input: dict[str, Any]) -> dict[str, Any]:
+    """The same payloads as dashboard 0 received, per write and at the writes' own pace."""
+    n = options.dashboards
+    writes: list[WriteResult] = floor_input["writes"]
+    with floor_server(work) as floor:
+        config = LoadConfig(
+            mode="floor",
+            base_url=floor.url,
+            clients=n,
+            out=str(work / "floor-records.json"),
+            watch_id=floor_input["watch_id"],
+            row_key=ROW_KEY,
+            capture_first=False,
+        )
+        loadgen = LoadGenerator(config, work_dir=work)
+        ready = await loadgen.start()
+        if ready["ready"] < n:
+            await loadgen.kill()
+            raise RuntimeError(f"only {ready['ready']} of {n} floor clients connected: {ready}")
+        await asyncio.sleep(options.settle_s)
+        record, records = await floor_phase(
+            floor,
+            loadgen,
+            batches=floor_input["batches"],
+            offsets=[w.sent_at - writes[0].sent_at for w in writes],
+            settle_s=options.settle_s,
+        )
+    return floor_figures(record, records, writes, clients=n)
+
+
+# --- recompute -----------------------------------------------------------------------------------
+
+
+def _recompute_sizes(
+    options: BenchOptions, work: Path, *, now: datetime, tz: ZoneInfo, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    results = []
+    for size in options.recompute_sizes:
+        dataset = cached_dataset(
+            options.cache_dir,
+            profile=options.profile,
+            now=now,
+            tz=tz,
+            target_entries=size,
+            progress=options.progress,
+        )
+        say(f"recompute: {dataset.name} ({dataset.entries:,} entries)")
+        data_dir = working_copy(dataset, work / f"recompute-{dataset.name}")
+        engine = create_db_engine(f"sqlite:///{data_dir / DB_NAME}")
+        try:
+            cast = prepare_cast(engine, today=now.astimezone(tz).date(), max_writers=1)
+            writer = cast.team_writers[0]
+            measured = measure_recompute(
+                engine,
+                tz=tz,
+                team_id=cast.team_id,
+                writer_id=writer.user_id,
+                project_id=trackable_project(engine, writer.user_id, now=now),
+                repeats=options.recompute_repeats,
+                writes=options.recompute_writes,
+            )
+        finally:
+            engine.dispose()
+        results.append({"dataset": dataset.as_dict(), **measured})
+    return results
