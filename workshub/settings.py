@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     demo: bool | None = None
     simulate: bool = False
+    # Test only: every write from a page waits this long before it runs
+    # (WORKSHUB_TEST_PERSIST_DELAY_MS), so browser tests can see an edit pending.
+    test_persist_delay_ms: int = 0
 
     @field_validator("data_dir")
     @classmethod

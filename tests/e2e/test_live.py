@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -25,6 +26,10 @@ def _set_timer(page: Page, server: Server, *, running: bool) -> None:
         expect(toggle).to_have_text("Start" if running else "Stop")
         toggle.click()
     expect(toggle).to_have_text("Stop" if running else "Start")
+    # The page shows the change at once (optimistic); the server has it a moment later.
+    deadline = time.monotonic() + 5
+    while _running(page, server) != running and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert _running(page, server) == running
 
 

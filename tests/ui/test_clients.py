@@ -227,7 +227,8 @@ async def test_a_manager_saves_a_pulse_and_a_second_save_replaces_it(
     user.find(marker="pulse-note").type("Slow feedback")
     user.find(marker="pulse-save").click()
     history = the(user, "pulse-table")
-    await wait_for(lambda: len(history.rows) == 1, what="the pulse")
+    await wait_for(lambda: len(history.rows) == 1, what="the pulse")  # shown at once
+    await wait_for(lambda: len(pulses_of(ui_system)) == 1, what="the write")
     (pulse,) = pulses_of(ui_system)
     assert (pulse.week, pulse.rating, pulse.note) == (date(2026, 11, 23), "amber", "Slow feedback")
     assert "Amber" in history.rows[0]["rag_html"]
@@ -236,7 +237,10 @@ async def test_a_manager_saves_a_pulse_and_a_second_save_replaces_it(
     the(user, "pulse-rating").set_value("red")
     user.find(marker="pulse-save").click()
     await wait_for(lambda: "Red" in history.rows[0]["rag_html"], what="replaced")
-    assert [(p.rating, p.note) for p in pulses_of(ui_system)] == [("red", "Slow feedback")]
+    await wait_for(
+        lambda: [(p.rating, p.note) for p in pulses_of(ui_system)] == [("red", "Slow feedback")],
+        what="the write",
+    )
     # the health history follows the pulse: a red pulse this week makes the week red
     await settle(ui_system)
     chart = next(iter(user.find(kind=ui.echart).elements))

@@ -15,7 +15,16 @@ from sqlmodel import Session, select
 
 from tests.api.conftest import Org
 from tests.ui.conftest import SignIn, current_path, expect_text, settle, viewer_of, wait_for
-from tests.ui.form_helpers import element, field_error, fill, has, rows_of, save, wait_rows
+from tests.ui.form_helpers import (
+    element,
+    field_error,
+    fill,
+    has,
+    marked,
+    rows_of,
+    save,
+    wait_rows,
+)
 from workshub.app import System
 from workshub.domain.models import TimeEntry, TimeOff
 from workshub.domain.services import entries as entry_service
@@ -116,10 +125,20 @@ async def test_adding_an_entry_lands_and_shows_in_the_grid(
     )
     bolt = _row(rows, "Bolt · Bolt app")
     assert bolt is not None and _days(bolt)[:3] == ["", "1.5", ""]
-    await expect_text(user, "timesheet-total", "4.5")
+    await expect_text(user, "timesheet-total", "4.5")  # shown at once; the write follows
+    await wait_for(
+        lambda: any(e.note for e in _entries_of(ui_system, ui_org.member_a.id or 0)),
+        what="the write",
+    )
     entry = next(e for e in _entries_of(ui_system, ui_org.member_a.id or 0) if e.note)
     assert entry.note == "Kick-off" and entry.duration_s == 5400 and entry.source == "manual"
     assert entry.started_at == datetime(2026, 11, 24, 13, tzinfo=UTC)
+
+
+def _shown_error(user: User, name: str) -> str | None:
+    """The message under a field of the open form (None while no form is open: a save closes
+    it at once, and a refused one opens it again with the message)."""
+    return field_error(user, name) if len(marked(user, f"field-{name}")) == 1 else None
 
 
 async def test_a_bad_entry_is_refused_next_to_its_field(
@@ -129,15 +148,15 @@ async def test_a_bad_entry_is_refused_next_to_its_field(
     user.find(marker="entry-add").click()
     await fill(user, date="2026-11-24", start="14:00", end="13:00")
     save(user)
-    await wait_for(lambda: field_error(user, "end") is not None, what="the end's message")
+    await wait_for(lambda: _shown_error(user, "end") is not None, what="the end's message")
     assert field_error(user, "end") == "must be after started_at"
     await fill(user, date="2026-11-27", start="09:00", end="10:00")  # Friday: not yet
     save(user)
-    await wait_for(lambda: field_error(user, "start") is not None, what="the start's message")
+    await wait_for(lambda: _shown_error(user, "start") is not None, what="the start's message")
     assert field_error(user, "start") == "must not be in the future"
     await fill(user, start="9 o'clock")
     save(user)
-    await wait_for(lambda: field_error(user, "start") == "enter a time like 09:30", what="parse")
+    await wait_for(lambda: _shown_error(user, "start") == "enter a time like 09:30", what="parse")
     assert len(_entries_of(ui_system, ui_org.member_a.id or 0)) == 2  # nothing was written
 
 
@@ -155,8 +174,14 @@ async def test_editing_an_entry_saves_a_new_version(
     assert rows[0]["hours"] == "3.5"
     await expect_text(user, "timesheet-total", "3.5")
     entry = ui_org.entries["a"]
-    saved = next(e for e in _entries_of(ui_system, ui_org.member_a.id or 0) if e.id == entry.id)
-    assert saved.version == entry.version + 1 and saved.duration_s == 3.5 * 3600
+
+    def saved() -> TimeEntry:
+        found = _entries_of(ui_system, ui_org.member_a.id or 0)
+        return next(e for e in found if e.id == entry.id)
+
+    await wait_for(lambda: saved().version == entry.version + 1, what="the write")
+    assert saved().duration_s == 3.5 * 3600
+    await wait_rows(user, ENTRIES, lambda r: not r[0]["pending"], what="the confirmation")
 
 
 async def test_an_edit_of_a_changed_entry_is_refused_and_the_list_refreshed(
@@ -173,27 +198,29 @@ async def test_an_edit_of_a_changed_entry_is_refused_and_the_list_refreshed(
     user.find(marker=ENTRIES).trigger("edit", stale)
     await fill(user, note="From the timesheet")
     save(user)
-    banner = element(user, "form-error")
-    await wait_for(lambda: banner.visible, what="the conflict")
-    assert banner.text == "The entry was changed by someone else; here is the current one."
+    await user.should_see("The entry was changed by someone else just now", retries=50)
     rows = await wait_rows(
         user, ENTRIES, lambda r: r[0]["note"] == "From my phone", what="the current entry"
     )
     assert rows[0]["version"] == entry.version + 1
 
 
-async def test_deleting_an_entry_asks_first(
+async def test_deleting_an_entry_offers_undo_then_deletes(
     user: User, ui_org: Org, ui_system: System, sign_in: SignIn
 ) -> None:
     await _open(user, sign_in, ui_org.member_a)
     row = rows_of(user, ENTRIES)[0]
     user.find(marker=ENTRIES).trigger("remove", row)
-    await wait_for(lambda: has(user, "confirm-ok"), what="confirm")
-    user.find(marker="confirm-ok").click()
-    await wait_rows(user, GRID, lambda r: len(r) == 1, what="the empty week")
+    await wait_rows(user, GRID, lambda r: len(r) == 1, what="the empty week")  # at once
     await expect_text(user, "timesheet-total", "0.0")
-    ids = {e.id for e in _entries_of(ui_system, ui_org.member_a.id or 0)}
-    assert ui_org.entries["a"].id not in ids
+    await user.should_see(marker="undo-bar")
+    user.find(marker="undo-dismiss").click()  # no undo: delete now
+
+    def ids() -> set[int | None]:
+        return {e.id for e in _entries_of(ui_system, ui_org.member_a.id or 0)}
+
+    await wait_for(lambda: ui_org.entries["a"].id not in ids(), what="the delete")
+    await user.should_not_see(marker="undo-bar")
 
 
 async def test_clicking_a_day_shows_its_entries_and_an_empty_day_adds_one(

@@ -14,21 +14,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workshub.api.deps import CallerDep, SystemDep
 from workshub.api.errors import request_id_of
 from workshub.app import System
 from workshub.domain.errors import VersionConflict
-from workshub.domain.models import IdempotencyRecord
 from workshub.domain.scope import Viewer
 from workshub.domain.uow import (
-    IDEMPOTENCY_TTL,
     IdempotencyRace,
     IdempotencyRequest,
     Replay,
     UnitOfWork,
+    claim_key,
     find_replay,
 )
 
@@ -131,7 +129,7 @@ def perform(
                 replay = find_replay(uow.session, ctx.idempotency, now=uow.now)
                 if replay is not None:
                     return _replayed(replay)
-                claim = _claim(uow, ctx.idempotency)
+                claim = claim_key(uow, ctx.idempotency)
             body = work(uow)
             if claim is not None:
                 claim.status = status
@@ -146,47 +144,3 @@ def perform(
         return _replayed(replay)
     headers = {SEQ_HEADER: str(uow.seq)} if uow.seq is not None else {}
     return _respond(status, body, headers)
-
-
-def _claim(uow: UnitOfWork, request: IdempotencyRequest) -> IdempotencyRecord:
-    """Claim the key before the work runs, in the same transaction.
-
-    A concurrent twin's claim waits on the unique index until this transaction ends, then
-    replays its answer (or, if it failed, runs itself): twins never both reach the service,
-    whose own constraints would otherwise answer the loser first. The record is completed
-    with the answer at the end; a failed write rolls the claim back with everything else.
-    """
-    claim = IdempotencyRecord(
-        actor_id=request.actor_id,
-        key=request.key,
-        method=request.method,
-        path=request.path,
-        body_sha256=request.body_sha256,
-        status=0,
-        body="",
-        created_at=uow.now,
-    )
-    for _ in range(2):
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(claim)
-            return claim
-        except IntegrityError:
-            if not _free_expired(uow, request):
-                raise IdempotencyRace() from None
-    raise IdempotencyRace()
-
-
-def _free_expired(uow: UnitOfWork, request: IdempotencyRequest) -> bool:
-    """A record past its 24 h still holds the key in the unique index: delete it."""
-    expired = uow.session.exec(
-        select(IdempotencyRecord)
-        .where(IdempotencyRecord.actor_id == request.actor_id)
-        .where(IdempotencyRecord.key == request.key)
-        .where(col(IdempotencyRecord.created_at) < uow.now - IDEMPOTENCY_TTL)
-    ).first()
-    if expired is None:
-        return False
-    uow.session.delete(expired)
-    uow.session.flush()
-    return True

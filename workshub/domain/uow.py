@@ -12,14 +12,22 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshub.clock import Clock
 from workshub.domain.errors import IdempotencyKeyReused
 from workshub.domain.events import DomainEvent, EventHub
 from workshub.domain.models import AuditEvent, IdempotencyRecord
 
-__all__ = ["IDEMPOTENCY_TTL", "IdempotencyRequest", "Replay", "UnitOfWork", "find_replay"]
+__all__ = [
+    "IDEMPOTENCY_TTL",
+    "IdempotencyRace",
+    "IdempotencyRequest",
+    "Replay",
+    "UnitOfWork",
+    "claim_key",
+    "find_replay",
+]
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -177,3 +185,47 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     return json.loads(json.dumps(value, default=str))
+
+
+def claim_key(uow: UnitOfWork, request: IdempotencyRequest) -> IdempotencyRecord:
+    """Claim the key before the work runs, in the same transaction (API and pages alike).
+
+    A concurrent twin's claim waits on the unique index until this transaction ends, then
+    replays its answer (or, if it failed, runs itself): twins never both reach the service,
+    whose own constraints would otherwise answer the loser first. Complete the record with the
+    answer at the end; a failed write rolls the claim back with everything else.
+    """
+    claim = IdempotencyRecord(
+        actor_id=request.actor_id,
+        key=request.key,
+        method=request.method,
+        path=request.path,
+        body_sha256=request.body_sha256,
+        status=0,
+        body="",
+        created_at=uow.now,
+    )
+    for _ in range(2):
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(claim)
+            return claim
+        except IntegrityError:
+            if not _free_expired(uow, request):
+                raise IdempotencyRace() from None
+    raise IdempotencyRace()
+
+
+def _free_expired(uow: UnitOfWork, request: IdempotencyRequest) -> bool:
+    """A record past its 24 h still holds the key in the unique index: delete it."""
+    expired = uow.session.exec(
+        select(IdempotencyRecord)
+        .where(IdempotencyRecord.actor_id == request.actor_id)
+        .where(IdempotencyRecord.key == request.key)
+        .where(col(IdempotencyRecord.created_at) < uow.now - IDEMPOTENCY_TTL)
+    ).first()
+    if expired is None:
+        return False
+    uow.session.delete(expired)
+    uow.session.flush()
+    return True

@@ -29,14 +29,17 @@ from workshub.domain.events import (
     EventHub,
     NotificationCreated,
     NotificationCreatedPush,
+    OptimisticUpdate,
     ReferenceChanged,
     TeamHealthUpdated,
+    UpdateConfirmed,
 )
 from workshub.domain.timeutil import iso_utc
 from workshub.live.dependencies import affected_keys
 
 __all__ = [
     "ComputeFn",
+    "EditListener",
     "LiveStore",
     "RefreshResult",
     "Snapshot",
@@ -50,6 +53,7 @@ KeyListener = Callable[[DataUpdated], None]
 StorePush = DataUpdated | TeamHealthUpdated | NotificationCreatedPush
 StoreListener = Callable[[StorePush], None]
 TeamLeadsLoader = Callable[[], Mapping[int, int | None]]
+EditListener = Callable[[OptimisticUpdate | UpdateConfirmed], None]
 
 MANUAL_REFRESH_INTERVAL_S = 5.0
 RETRY_BASE_S = 1.0
@@ -139,6 +143,7 @@ class LiveStore:
         self._retry_max_s = retry_max_s
         self._entries: dict[DashboardKey, _Entry] = {}
         self._listeners: list[StoreListener] = []
+        self._edits: dict[str, EditListener] = {}
         self._version = int(clock.now().timestamp() * 1_000_000)
         self._hub: EventHub | None = None
         self._detach: Callable[[], None] | None = None
@@ -368,6 +373,36 @@ class LiveStore:
         for listener in list(self._listeners):
             _deliver(listener, push)
 
+    # --- optimistic edits (SPEC §10) ---------------------------------------------------------
+
+    def optimistic_update(
+        self, data_type: str, data: Mapping[str, Any], request_id: str, *, listener: EditListener
+    ) -> OptimisticUpdate:
+        """Announce an edit shown before it is saved (`dashboard.optimistic_update`).
+
+        Only `listener` — the editing client's view — hears it and, later, its
+        `dashboard.update_confirmed`; other viewers see the change once it is committed,
+        through the normal pushes. Call `update_confirmed` when the write has finished.
+        """
+        event = OptimisticUpdate(request_id=request_id, data_type=data_type, data=dict(data))
+        self._edits[request_id] = listener
+        _deliver(listener, event)
+        return event
+
+    def update_confirmed(
+        self, request_id: str, *, success: bool, error: str | None = None, seq: int | None = None
+    ) -> UpdateConfirmed:
+        """The edit's write committed as `seq` (or failed with `error`): tell its editor."""
+        event = UpdateConfirmed(request_id=request_id, success=success, error=error, seq=seq)
+        listener = self._edits.pop(request_id, None)
+        if listener is not None:
+            _deliver(listener, event)
+        return event
+
+    def pending_edits(self) -> int:
+        """Edits announced and not yet confirmed or failed."""
+        return len(self._edits)
+
     # --- degradation ------------------------------------------------------------------------
 
     def _failed(self, entry: _Entry, exc: Exception) -> None:
@@ -571,7 +606,9 @@ def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
-def _deliver(callback: Callable[[Any], None], update: StorePush) -> None:
+def _deliver(
+    callback: Callable[[Any], None], update: StorePush | OptimisticUpdate | UpdateConfirmed
+) -> None:
     try:
         callback(update)
     except Exception:  # one broken page must not starve the others

@@ -8,11 +8,17 @@ from contextlib import contextmanager
 from html import escape
 from typing import Any
 
-from nicegui import ui
+from nicegui import context, events, ui
 
 from workshub.domain.models import Role
+from workshub.domain.services import notifications as notification_service
+from workshub.ui.actions import edit, new_request_id
 from workshub.ui.components import tid
-from workshub.ui.live import LivePage
+from workshub.ui.edit_ops import notification_read_ops
+from workshub.ui.edit_widgets import report_failure, saving_indicator
+from workshub.ui.live import LiveDashboard, LivePage
+from workshub.ui.optimistic import SetField
+from workshub.ui.session import current_viewer
 from workshub.ui.theme import apply_theme
 
 __all__ = ["NAV", "frame"]
@@ -126,11 +132,44 @@ def _follow_unread(page: LivePage, badge: ui.badge) -> None:
     view.on_change(update)
 
 
+NOTIFICATION_CELL = r"""
+<q-td :props="props" :class="props.row._pending ? 'wh-pending' : ''">
+  <div class="row no-wrap items-start q-gutter-x-sm">
+    <div class="col">
+      <div class="text-weight-medium">{{ props.row.title }}</div>
+      <div class="wh-subtitle">{{ props.row.body }}</div>
+    </div>
+    <q-btn flat dense round size="sm" icon="done" color="grey-7" aria-label="Mark read"
+           @click="$parent.$emit('read', {id: props.row.id})">
+      <q-tooltip>Mark read</q-tooltip>
+    </q-btn>
+  </div>
+</q-td>
+"""
+
+
 def _notification_drawer(page: LivePage) -> ui.right_drawer:
     drawer = ui.right_drawer(value=False).classes("bg-white").props("bordered width=340")
+    view = next((v for v in page.dashboards if v.key.type == "today"), None) or page.dashboard(
+        "today", "user", page.viewer.id
+    )
     with drawer:
-        ui.label("Notifications").classes("wh-card-title q-mb-sm")
-        table = (
+        with ui.row().classes("w-full items-center justify-between q-mb-sm"):
+            with ui.row().classes("items-center gap-2"):
+                ui.label("Notifications").classes("wh-card-title")
+                saving_indicator(
+                    view,
+                    "pending_fields",
+                    when=lambda fields: "notifications" in fields,
+                    test_id="notifications-pending",
+                )
+            read_all = tid(
+                ui.button("Mark all read", on_click=lambda: _mark_all_read(page, view)).props(
+                    "flat dense no-caps size=sm"
+                ),
+                "notifications-read-all",
+            )
+        table = tid(
             ui.table(
                 columns=[
                     {"name": "title", "label": "", "field": "title", "align": "left"},
@@ -139,21 +178,12 @@ def _notification_drawer(page: LivePage) -> ui.right_drawer:
                 row_key="id",
             )
             .props("flat dense hide-header hide-bottom wrap-cells")
-            .classes("w-full")
+            .classes("w-full"),
+            "notifications-table",
         )
-        table.add_slot(
-            "body-cell-title",
-            r"""
-            <q-td :props="props">
-              <div class="text-weight-medium">{{ props.row.title }}</div>
-              <div class="wh-subtitle">{{ props.row.body }}</div>
-            </q-td>
-            """,
-        )
+        table.add_slot("body-cell-title", NOTIFICATION_CELL)
+        table.on("read", lambda e: _mark_read(page, view, e))
         empty = ui.label("You're all caught up.").classes("wh-empty")
-    view = next((v for v in page.dashboards if v.key.type == "today"), None) or page.dashboard(
-        "today", "user", page.viewer.id
-    )
 
     def update(data: dict[str, Any], changed: dict[str, Any]) -> None:
         if "notifications" in changed:
@@ -161,6 +191,48 @@ def _notification_drawer(page: LivePage) -> ui.right_drawer:
             table.rows = rows
             table.update()
             empty.set_visibility(not rows)
+            read_all.set_visibility(bool(rows))
 
     view.on_change(update)
     return drawer
+
+
+async def _mark_read(
+    page: LivePage, view: LiveDashboard, event: events.GenericEventArguments
+) -> None:
+    """Gone from the list and the bell at once; back, with why, if the write fails."""
+    client = context.client
+    me = await current_viewer(page.system)
+    if me is None:
+        ui.navigate.to("/login")
+        return
+    nid = int(event.args["id"])
+    outcome = await edit(
+        page.system,
+        me,
+        view,
+        notification_read_ops([nid]),
+        lambda uow: notification_service.mark_read(uow, me, nid),
+        action="notification.read",
+        args={"notification_id": nid},
+        request_id=f"notification.read:{nid}",  # reading twice is one intent
+    )
+    report_failure(client, outcome, what="The notification")
+
+
+async def _mark_all_read(page: LivePage, view: LiveDashboard) -> None:
+    client = context.client
+    me = await current_viewer(page.system)
+    if me is None:
+        ui.navigate.to("/login")
+        return
+    outcome = await edit(
+        page.system,
+        me,
+        view,
+        [SetField("notifications", []), SetField("unread_count", 0)],
+        lambda uow: notification_service.mark_all_read(uow, me),
+        action="notification.read_all",
+        request_id=new_request_id(),
+    )
+    report_failure(client, outcome, what="Marking all read")

@@ -5,12 +5,18 @@ A subscription belongs to the page's client and ends when the client is deleted 
 through a reconnect gap keeps it; past the gap the page is rebuilt and subscribes afresh).
 Nothing here polls: the store pushes, the view-model's bindable properties update the few
 elements bound to them.
+
+Optimistic edits (SPEC §1) live here too: a view keeps the confirmed base apart from the pending
+overlays (`workshub.ui.optimistic.Layers`); `data` is the base with the overlays on top. Edits
+reach a view through the store's `optimistic_update` / `update_confirmed` events, which go to
+the editing view alone (`workshub.ui.actions.edit`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,23 +25,115 @@ from nicegui import background_tasks, binding, context
 from workshub.app import System
 from workshub.domain.dashboards.compute import strip_money
 from workshub.domain.dashboards.keys import DashboardKey
-from workshub.domain.events import DataUpdated
+from workshub.domain.events import DataUpdated, OptimisticUpdate, UpdateConfirmed
 from workshub.domain.scope import Viewer
 from workshub.domain.timeutil import iso_utc
 from workshub.live.store import Snapshot
+from workshub.ui.actions import PendingEdit
+from workshub.ui.optimistic import Layers, Op, SetField
 
-__all__ = ["LiveDashboard", "LivePage", "dashboard_socket", "live_dashboard", "unified_dashboard"]
+__all__ = [
+    "SETTLE_AFTER_S",
+    "LiveDashboard",
+    "LivePage",
+    "LocalView",
+    "dashboard_socket",
+    "live_dashboard",
+    "unified_dashboard",
+]
 
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[dict[str, Any], dict[str, Any]], None]
+EditEvent = OptimisticUpdate | UpdateConfirmed
+
+# A confirmed overlay still waiting this long for a base that includes its write is settled by
+# re-reading (a recompute that found nothing changed pushes nothing).
+SETTLE_AFTER_S = 10.0
 
 
-class LiveDashboard:
+class Layered:
+    """What every view with optimistic edits shares: the layers, `pending` for a subtle
+    indicator, the edit events, and settling overlays that wait too long."""
+
+    pending = binding.BindableProperty()
+    pending_fields = binding.BindableProperty()  # frozenset: the fields pending edits change
+    settle_after_s = SETTLE_AFTER_S
+
+    def __init__(self, data_type: str) -> None:
+        self.data_type = data_type
+        self.layers = Layers()
+        self.pending = False
+        self.pending_fields = frozenset()
+        self._settle_timer: asyncio.TimerHandle | None = None
+
+    def on_edit(self, event: EditEvent) -> None:
+        """The store's `dashboard.optimistic_update` / `dashboard.update_confirmed`, for an edit
+        made on this view."""
+        now = _loop_time()
+        fields_before = self.layers.fields()
+        rid = event.request_id
+        if isinstance(event, OptimisticUpdate):
+            self.layers.add(rid, tuple(event.data.get("ops") or ()), now=now)
+        elif not event.success:
+            if not self.layers.rollback(rid):
+                return
+        elif not self.layers.confirm(rid, seq=event.seq, now=now):
+            self._arm_settle()
+            return  # still shown; waits for a base with as_of >= seq
+        self._show(None, fields_before)
+
+    def conflicted(self) -> None:
+        """A write met a newer version: show the current data as soon as possible."""
+
+    def _show(self, base_changed: Mapping[str, Any] | None, fields_before: frozenset[str]) -> None:
+        raise NotImplementedError
+
+    def _mark_pending(self) -> None:
+        self.pending = self.layers.pending
+        self.pending_fields = self.layers.fields()
+
+    def _reread(self, overdue: list[str]) -> None:
+        raise NotImplementedError
+
+    def _arm_settle(self) -> None:
+        if self._settle_timer is None:
+            loop = asyncio.get_running_loop()
+            self._settle_timer = loop.call_later(self.settle_after_s, self._settle_overdue)
+
+    def _settle_overdue(self) -> None:
+        self._settle_timer = None
+        overdue = self.layers.overdue(now=_loop_time(), after=self.settle_after_s)
+        if overdue:
+            log.info("%d overlays of %s waited too long; re-reading", len(overdue), self.data_type)
+            self._reread(overdue)
+        if any(o.confirmed for o in self.layers.overlays.values()):
+            self._arm_settle()
+
+    def close(self) -> None:
+        """The page is gone: no more settling."""
+        self._stop_settling()
+
+    def _stop_settling(self) -> None:
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
+            self._settle_timer = None
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def _changed(old: Mapping[str, Any], new: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    return {key: new.get(key) for key in keys if key not in old or old.get(key) != new.get(key)}
+
+
+class LiveDashboard(Layered):
     """One data type in one scope, live (the seed's `useWebSocketDashboard`).
 
-    `data` is the full, money-stripped snapshot for this viewer; `on_change(data, changed)` runs
-    after the first snapshot (changed = everything) and after each pushed diff.
+    `data` is the full, money-stripped snapshot for this viewer with this viewer's pending edits
+    on top; `on_change(data, changed)` runs after the first snapshot (changed = everything),
+    after each pushed diff, and when an edit is shown, confirmed or rolled back.
     """
 
     loading = binding.BindableProperty()
@@ -47,6 +145,7 @@ class LiveDashboard:
     def __init__(
         self, system: System, key: DashboardKey, viewer: Viewer, on_change: OnChange | None = None
     ) -> None:
+        super().__init__(key.type)
         self.system = system
         self.key = key
         self.viewer = viewer
@@ -81,6 +180,7 @@ class LiveDashboard:
         self._apply_snapshot(snapshot)
 
     def stop(self) -> None:
+        self._stop_settling()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -89,37 +189,142 @@ class LiveDashboard:
         """A manual refresh (throttled by the store to once per key per 5 s). True if accepted."""
         return self.system.store.request_refresh(self.key, manual=True).accepted
 
+    def optimistic_update(
+        self,
+        data: Mapping[str, Any] | Sequence[Op],
+        *,
+        action: str = "edit",
+        request_id: str | None = None,
+    ) -> PendingEdit:
+        """The seed's `optimisticUpdate(data)`: show `data` (fields to replace, or overlay
+        operations) at once, pending; then `commit` the returned edit's write, or `cancel` it.
+        `workshub.ui.actions.edit` does both steps for the common case."""
+        ops = [SetField(k, v) for k, v in data.items()] if isinstance(data, Mapping) else data
+        return PendingEdit(self.system, self, ops, action=action, request_id=request_id)
+
     def _visible(self, data: dict[str, Any]) -> dict[str, Any]:
         return data if self.viewer.sees_money else strip_money(self.key.type, data)
 
     def _apply_snapshot(self, snapshot: Snapshot) -> None:
         if snapshot.version <= self.version:
             return
-        self.data = self._visible(dict(snapshot.data))
-        self._commit(snapshot.version, snapshot.computed_at.isoformat(), snapshot.stale, self.data)
+        first = self.loading
+        fields_before = self.layers.fields()
+        base = self._visible(dict(snapshot.data))
+        self.layers.set_base(base, as_of=snapshot.as_of)
+        self._stamp(snapshot.version, snapshot.computed_at.isoformat(), snapshot.stale)
+        self._show(None if first else base, fields_before, everything=first)
 
     def _on_push(self, update: DataUpdated) -> None:
         if update.version <= self.version:
             return  # versions decide, not arrival order
+        fields_before = self.layers.fields()
         changed = self._visible(dict(update.changed))
-        self.data = {**self.data, **changed}
+        self.layers.merge_base(changed, as_of=update.as_of)
         snapshot = self.system.store.get_cached(self.key)
         computed_at = iso_utc(snapshot.computed_at) if snapshot else self.computed_at
-        self._commit(update.version, computed_at, False, changed)
+        self._stamp(update.version, computed_at, False)
+        self._show(changed, fields_before)
 
-    def _commit(
-        self, version: int, computed_at: str | None, stale: bool, changed: dict[str, Any]
-    ) -> None:
+    def _stamp(self, version: int, computed_at: str | None, stale: bool) -> None:
         self.version = version
         self.computed_at = computed_at
         self.stale = stale
         self.error = None
         self.loading = False
+
+    def _show(
+        self,
+        base_changed: Mapping[str, Any] | None,
+        fields_before: frozenset[str],
+        *,
+        everything: bool = False,
+    ) -> None:
+        """Recompute the view; tell the listeners which fields look different now."""
+        old, self.data = self.data, self.layers.view()
+        self._mark_pending()
+        if everything:
+            changed = self.data
+        else:
+            keys = set(base_changed or ()) | fields_before | self.layers.fields()
+            changed = _changed(old, self.data, keys)
+            if base_changed is None and not changed:
+                return  # an edit event that shows nothing new
+        if self.loading:
+            return  # the first snapshot will tell everything
         for listener in self._listeners:
             try:
                 listener(self.data, changed)
             except Exception:
                 log.exception("page listener failed for %s", self.key)
+
+    def conflicted(self) -> None:
+        self.system.store.request_refresh(self.key, manual=False)
+
+    def _reread(self, overdue: list[str]) -> None:
+        """Settle overlays that waited too long: take the store's latest snapshot (its as_of
+        moves on even when a recompute changed nothing) and ask for a fresh one."""
+        fields_before = self.layers.fields()
+        snapshot = self.system.store.get_cached(self.key)
+        if snapshot is not None and snapshot.as_of > self.layers.as_of:
+            self.layers.set_base(self._visible(dict(snapshot.data)), as_of=snapshot.as_of)
+            if snapshot.version > self.version:
+                self._stamp(snapshot.version, snapshot.computed_at.isoformat(), snapshot.stale)
+        self.layers.drop(overdue)
+        self._show(None, fields_before)
+        self.system.store.request_refresh(self.key, manual=False)
+
+
+class LocalView(Layered):
+    """Data a page reads itself (a week of entries, a client's pulses) with the same optimistic
+    layers as a live view. The page passes each read as the base with `as_of` = the hub's seq
+    taken *before* the read started; `render(data)` shows base + overlays; `reread()` asks the
+    page to read again (after a confirmed edit, after a conflict, for an overdue overlay)."""
+
+    def __init__(
+        self,
+        data_type: str,
+        *,
+        render: Callable[[dict[str, Any]], None],
+        reread: Callable[[], None],
+    ) -> None:
+        super().__init__(data_type)
+        self._render = render
+        self._reread_page = reread
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.layers.view()
+
+    def set_base(self, data: Mapping[str, Any], *, as_of: int) -> None:
+        if as_of < self.layers.as_of:
+            return  # a read that started before the one shown: older, so not shown
+        fields_before = self.layers.fields()
+        self.layers.set_base(data, as_of=as_of)
+        self._show(data, fields_before)
+
+    def reset(self, data: Mapping[str, Any], *, as_of: int) -> None:
+        """Another base altogether (another week): pending overlays stop showing here (their
+        writes still finish and report)."""
+        self.layers.reset(data, as_of=as_of)
+        self._show(data, frozenset())
+
+    def on_edit(self, event: EditEvent) -> None:
+        super().on_edit(event)
+        if isinstance(event, UpdateConfirmed) and event.success:
+            self._reread_page()  # the authoritative read replaces the overlay
+
+    def conflicted(self) -> None:
+        self._reread_page()
+
+    def _show(self, base_changed: Mapping[str, Any] | None, fields_before: frozenset[str]) -> None:
+        self._mark_pending()
+        self._render(self.layers.view())
+
+    def _reread(self, overdue: list[str]) -> None:
+        self.layers.drop(overdue)
+        self._show(None, frozenset())
+        self._reread_page()
 
 
 class LivePage:

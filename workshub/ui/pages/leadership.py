@@ -4,6 +4,7 @@ projects burning their budget fastest (SPEC §7)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import binding, events, ui
 
 from workshub.app import System
+from workshub.csv_export import budget_burn_csv, client_health_csv
 from workshub.domain.models import Role
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.client_widgets import (
@@ -25,6 +27,7 @@ from workshub.ui.client_widgets import (
     week_options,
 )
 from workshub.ui.components import fmt_hours, fmt_pct, kpi_tile, rag_html, section, tid
+from workshub.ui.csv_downloads import corner, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
@@ -160,6 +163,16 @@ def _health_table() -> ui.table:
     )
     table.add_slot("body-cell", CELL_SLOT)
     return tid(table, "client-health-table")
+
+
+def _clients_csv(
+    view: LiveDashboard, make: Callable[[Iterable[Mapping[str, Any]]], bytes], name: str
+) -> tuple[bytes, str] | None:
+    """A client table of the week on show, as CSV; None until its first snapshot."""
+    if view.loading:
+        return None
+    content = make(view.data.get("clients") or [])
+    return content, f"{name}-{view.data.get('week', '')}.csv"
 
 
 def register(system: System) -> None:
@@ -321,4 +334,22 @@ def register(system: System) -> None:
             error_banners(banners, views.values())
 
         picker.on_value_change(pick_week)
+        with corner(beside=health):  # the tables of the week on show, as listed
+            table_button(
+                system,
+                label="Download CSV",
+                marker="export-client-health-csv",
+                export=lambda: _clients_csv(
+                    views["client_health"], client_health_csv, "client-health"
+                ),
+                roles=ROLES,
+            )
+        with corner(beside=burn):
+            table_button(
+                system,
+                label="Download CSV",
+                marker="export-budget-burn-csv",
+                export=lambda: _clients_csv(views["client_data"], budget_burn_csv, "budget-burn"),
+                roles=ROLES,
+            )
         return None

@@ -16,12 +16,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import binding, events, ui
 
 from workshub.app import System
+from workshub.csv_export import team_members_csv
 from workshub.domain.models import Role
 from workshub.domain.scope import Viewer
 from workshub.domain.services.reference import list_teams
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import read
 from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, kpi_tile, section, tid
+from workshub.ui.csv_downloads import corner, entries_button, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
@@ -220,6 +222,8 @@ def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]])
         kpis(model, sees_money=viewer.sees_money)
         widgets = content(status)
     board = TeamBoard(page, model, widgets, team_id=team_id, week=current)
+    with corner(beside=widgets.members):  # in the People card
+        export_buttons(system, board)
     team_ids = {team["id"] for team in teams}
 
     async def switch(_: events.ValueChangeEventArguments) -> None:
@@ -243,6 +247,33 @@ def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]])
     week_select.on_value_change(switch)
     if team_select is not None:
         team_select.on_value_change(switch)
+
+
+def export_buttons(system: System, board: TeamBoard) -> None:
+    """The selected team and week as CSV: its time entries (the API's export, scoped again at
+    the click) and the people table as the page shows it."""
+    entries_button(
+        system,
+        label="Time entries (CSV)",
+        marker="export-team-entries-csv",
+        scope=lambda: (board.week, board.team_id),
+        roles=TEAM_ROLES,
+    )
+
+    def members() -> tuple[bytes, str] | None:
+        view = board.views["team_data"]
+        if view.loading:
+            return None
+        content = team_members_csv(view.data.get("members") or [], tz=system.tz)
+        return content, f"team-{board.team_id}-people-{board.week.isoformat()}.csv"
+
+    table_button(
+        system,
+        label="People (CSV)",
+        marker="export-team-members-csv",
+        export=members,
+        roles=TEAM_ROLES,
+    )
 
 
 def no_team_state(viewer: Viewer) -> None:

@@ -5,11 +5,17 @@ own time off (SPEC §7).
 The week is read off the loop from the person's own entries. For the current week the page
 follows the person's `today` dashboard (a timer started elsewhere shows up) and re-reads on its
 pushes; any week re-reads after the person's own writes. Nothing polls.
+
+Adding, editing and deleting entries is optimistic (SPEC §1): the week is a `LocalView` whose
+base is the last read and whose overlays are the edits still being saved; a form closes at once
+and comes back with the message next to the field if the server refuses it; a delete can be
+undone for a few seconds before it is written.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,12 +29,16 @@ from workshub.domain.scope import Viewer, load_viewer
 from workshub.domain.services import entries as entry_service
 from workshub.domain.services import time_off as time_off_service
 from workshub.domain.services.reference import list_projects
-from workshub.domain.timeutil import local_date, week_start
-from workshub.ui.actions import Outcome, read, write
+from workshub.domain.timeutil import iso_utc, local_date, week_start
+from workshub.domain.uow import UnitOfWork
+from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read, recheck, write
 from workshub.ui.components import fmt_hours, fmt_pct, section, tid
+from workshub.ui.edit_ops import week_entry_ops
+from workshub.ui.edit_widgets import UndoBar, report_failure, saving_indicator
 from workshub.ui.form_widgets import FormDialog, FormField, confirm
 from workshub.ui.frame import frame
-from workshub.ui.live import LivePage
+from workshub.ui.live import LivePage, LocalView
+from workshub.ui.optimistic import PENDING
 from workshub.ui.session import current_viewer
 from workshub.ui.timesheet_grid import (
     DAY_FIELDS,
@@ -155,11 +165,18 @@ GRID_CELL = r"""
 
 ENTRY_ACTIONS = r"""
 <q-td :props="props">
-  <q-btn flat dense round size="sm" icon="edit" aria-label="Edit entry"
-         @click="$parent.$emit('edit', props.row)" />
-  <q-btn flat dense round size="sm" icon="delete" aria-label="Delete entry"
-         @click="$parent.$emit('remove', props.row)" />
+  <q-spinner-dots v-if="props.row.pending" size="1.4em" color="grey-6" />
+  <template v-else>
+    <q-btn flat dense round size="sm" icon="edit" aria-label="Edit entry"
+           @click="$parent.$emit('edit', props.row)" />
+    <q-btn flat dense round size="sm" icon="delete" aria-label="Delete entry"
+           @click="$parent.$emit('remove', props.row)" />
+  </template>
 </q-td>
+"""
+
+ENTRY_PROJECT = r"""
+<q-td :props="props" :class="props.row.pending ? 'wh-pending' : ''">{{ props.value }}</q-td>
 """
 
 ENTRY_END = r"""
@@ -209,8 +226,13 @@ class TimesheetPage:
         self.state = _State(monday=_selected_week(week, self.current))
         self.model = TimesheetModel()
         self.projects: dict[int, str] = {}
+        self.project_names: dict[int, tuple[str | None, str]] = {}  # client name, project name
         self.billable_default: dict[int, bool] = {}
+        self.base: WeekSheet | None = None  # the last read; state.sheet is it with the edits
+        self.week = LocalView("timesheet", render=self._render, reread=self._reread)
+        self.deleting: set[int] = set()  # entries with an undo offer open
         self.client = context.client
+        self.client.on_delete(self.week.close)
         self.storage = app.storage.user  # this browser's session, also outside its requests
         self.page = LivePage(system, viewer)
         # Before the frame, so its bell and this page share one `today` subscription.
@@ -222,6 +244,7 @@ class TimesheetPage:
             self._grid()
             self._entries()
             self._time_off()
+        self.undo = UndoBar()
         background_tasks.create(self._start(), name="timesheet start", context=self.client)
 
     def _today(self) -> date:
@@ -251,6 +274,7 @@ class TimesheetPage:
             self.this_week.props("flat dense no-caps")
             self._week_buttons()
             ui.space()
+            saving_indicator(self.week)
             with ui.row().classes("items-center gap-2 no-wrap"):
                 tid(
                     ui.button(
@@ -338,6 +362,7 @@ class TimesheetPage:
             self.entries.add_slot("body-cell-actions", ENTRY_ACTIONS)
             self.entries.add_slot("body-cell-end", ENTRY_END)
             self.entries.add_slot("body-cell-note", ENTRY_NOTE)
+            self.entries.add_slot("body-cell-project", ENTRY_PROJECT)
             self.entries.on("edit", self._edit_entry)
             self.entries.on("remove", self._remove_entry)
             ui.label("No time tracked in this week yet.").classes("wh-empty").bind_visibility_from(
@@ -380,6 +405,7 @@ class TimesheetPage:
         for project in found or []:
             label = f"{project['client_name'] or 'Internal'} · {project['name']}"
             self.projects[project["id"]] = label
+            self.project_names[project["id"]] = (project["client_name"], project["name"])
             self.billable_default[project["id"]] = bool(project["default_billable"])
         await self.reload()
 
@@ -417,6 +443,7 @@ class TimesheetPage:
                 if viewer is None:
                     return
                 monday = state.monday
+                as_of = self.system.hub.seq  # every write up to here is in this read
                 try:
                     sheet = await self._read_week(viewer, monday)
                 except Exception as exc:
@@ -425,7 +452,7 @@ class TimesheetPage:
                     self.model.loading = False
                     return
                 if sheet is not None and monday == state.monday:
-                    self._show(sheet)
+                    self._show(sheet, as_of=as_of)
                 if not state.again and monday == state.monday:
                     return
         finally:
@@ -434,7 +461,29 @@ class TimesheetPage:
     async def _read_week(self, viewer: Viewer, monday: date) -> WeekSheet | None:
         return await read(self.system, lambda s: load_week(s, viewer, monday=monday, tz=self.tz))
 
-    def _show(self, sheet: WeekSheet) -> None:
+    def _show(self, sheet: WeekSheet, *, as_of: int) -> None:
+        """A new read: the base of the week's layers (another week starts them afresh)."""
+        same_week = self.base is not None and self.base.monday == sheet.monday
+        if same_week and as_of < self.week.layers.as_of:
+            return  # older than what is shown
+        self.base = sheet
+        if same_week:
+            self.week.set_base({"entries": sheet.entries}, as_of=as_of)
+        else:
+            self.week.reset({"entries": sheet.entries}, as_of=as_of)
+
+    def _render(self, data: dict[str, Any]) -> None:
+        """Show the week: the last read with the pending edits on top."""
+        base = self.base
+        if base is None:
+            return
+        entries = sorted(data.get("entries") or [], key=lambda e: e["started_at"])  # new ones too
+        self._paint(WeekSheet(base.monday, entries, base.time_off, base.person))
+
+    def _reread(self) -> None:
+        background_tasks.create(self.reload(), name="timesheet reread", context=self.client)
+
+    def _paint(self, sheet: WeekSheet) -> None:
         now = self.system.clock.now()
         self.state.sheet = sheet
         self.grid.columns = _grid_columns(sheet.monday, self._today())
@@ -467,6 +516,9 @@ class TimesheetPage:
         rows = entry_rows(sheet, tz=self.tz, now=self.system.clock.now(), day=state.day)
         if state.project_id is not None:
             rows = [row for row in rows if row["project_id"] == state.project_id]
+        pending = {e["id"] for e in sheet.entries if e.get(PENDING)}
+        for row in rows:
+            row["pending"] = row["id"] in pending
         self.entries.rows = rows
         self.entries.update()
         self.model.filtered = state.day is not None
@@ -566,129 +618,195 @@ class TimesheetPage:
             return None
         return started, ended
 
+    async def _entry_form(
+        self,
+        title: str,
+        values: dict[str, Any],
+        *,
+        running: bool,
+        failed: Outcome[Any] | None,
+        submit_label: str = "Save",
+        extra_option: tuple[int, str] | None = None,
+    ) -> dict[str, Any] | None:
+        """The entry dialog. It closes as soon as the values parse (the save is optimistic)
+        and returns them with their instants; None when cancelled. `failed` shows the server's
+        answer to the last try next to its fields."""
+        fields = self._entry_fields(running=running)
+        if extra_option is not None:  # an archived project stays shown
+            options = dict(self.projects)
+            options.setdefault(*extra_option)
+            fields[0] = FormField("project", "Project", "select", options=options, wide=True)
+        form = FormDialog(
+            title, fields, values=values, submit_label=submit_label, aliases=ENTRY_ALIASES
+        )
+        if failed is not None:
+            form.show_errors(failed)
+        if submit_label == "Add":
+            project_select, billable = form.inputs["project"], form.inputs["billable"]
+            assert isinstance(project_select, ui.select) and isinstance(billable, ui.switch)
+            project_select.on_value_change(
+                lambda e: billable.set_value(self.billable_default.get(e.value or 0, True))
+            )
+
+        async def submit(entered: dict[str, Any]) -> Outcome[Any] | None:
+            instants = self._instants(form, entered, running=running)
+            if instants is None:
+                return None
+            if entered["project"] is None:
+                form.fail("project", "pick a project")
+                return None
+            return Outcome(value={"values": entered, "instants": instants})
+
+        outcome = await form.run(submit)
+        return outcome.value if outcome is not None else None
+
+    def _wire(
+        self, values: dict[str, Any], started: datetime, ended: datetime | None
+    ) -> dict[str, Any]:
+        """How the entry will look once saved, for the overlay (the read's wire format)."""
+        project_id = int(values["project"])
+        client_name, name = self.project_names.get(project_id, (None, ""))
+        return {
+            "project_id": project_id,
+            "project_name": name,
+            "client_name": client_name,
+            "started_at": iso_utc(started),
+            "ended_at": iso_utc(ended),
+            "duration_s": None,
+            "note": values["note"] or "",
+            "billable": bool(values["billable"]),
+        }
+
+    def _in_week(self, started: datetime) -> bool:
+        return 0 <= (local_date(started, self.tz) - self.state.monday).days < 7
+
     async def _add_entry(self, *, day: date | None = None, project_id: int | None = None) -> None:
         if await self._viewer() is None:
             return
         picked = project_id if project_id in self.projects else next(iter(self.projects), None)
         day = day or min(self._today(), self.state.monday + timedelta(days=6))
         start, end = _default_span(day, self.system.clock.now().astimezone(self.tz))
-        form = FormDialog(
-            "Add time",
-            self._entry_fields(running=False),
-            values={
-                "project": picked,
-                "date": day,
-                "start": start,
-                "end": end,
-                "billable": self.billable_default.get(picked or 0, True),
-            },
-            submit_label="Add",
-            aliases=ENTRY_ALIASES,
-        )
-        project_select, billable = form.inputs["project"], form.inputs["billable"]
-        assert isinstance(project_select, ui.select) and isinstance(billable, ui.switch)
-        project_select.on_value_change(
-            lambda e: billable.set_value(self.billable_default.get(e.value or 0, True))
-        )
-
-        async def submit(values: dict[str, Any]) -> Outcome[Any] | None:
-            viewer = await self._viewer()
-            instants = self._instants(form, values, running=False)
-            if viewer is None or instants is None:
-                return None
-            if values["project"] is None:
-                form.fail("project", "pick a project")
-                return None
-            started, ended = instants
-            assert ended is not None
-            return await write(
+        values: dict[str, Any] = {
+            "project": picked,
+            "date": day,
+            "start": start,
+            "end": end,
+            "billable": self.billable_default.get(picked or 0, True),
+        }
+        rid = new_request_id()  # one intent: this entry, however often Add is pressed
+        failed: Outcome[Any] | None = None
+        while True:
+            entered = await self._entry_form(
+                "Add time", values, running=False, failed=failed, submit_label="Add"
+            )
+            viewer = await self._viewer() if entered is not None else None
+            if entered is None or viewer is None:
+                return
+            values = entered["values"]
+            started, ended = entered["instants"]
+            wire = self._wire(values, started, ended)
+            ops = week_entry_ops(f"new-{rid}", wire, insert=True) if self._in_week(started) else []
+            outcome = await edit(
                 self.system,
                 viewer,
-                lambda uow: entry_service.create_entry(
-                    uow,
-                    viewer,
-                    project_id=int(values["project"]),
-                    started_at=started,
-                    ended_at=ended,
-                    note=values["note"] or "",
-                    billable=bool(values["billable"]),
-                ),
+                self.week,
+                ops,
+                partial_create(viewer, wire, started, ended),
+                action="entry.create",
+                args=wire,
+                request_id=rid,
             )
-
-        if await form.run(submit):
-            ui.notify("Entry added.", type="positive", timeout=1500)
-            await self.reload()
+            if outcome.ok or not outcome.fields:
+                self._report(outcome, "Entry added.", what="The new entry")
+                return
+            failed = outcome  # refused a field: the form again, with why
 
     async def _edit_entry(self, event: events.GenericEventArguments) -> None:
         row = event.args
         if await self._viewer() is None:
             return
         running = bool(row["running"])
-        options = dict(self.projects)
-        options.setdefault(row["project_id"], row["project"])  # an archived project stays shown
-        fields = self._entry_fields(running=running)
-        fields[0] = FormField("project", "Project", "select", options=options)
-        form = FormDialog(
-            "Edit running timer" if running else "Edit entry",
-            fields,
-            values={
-                "project": row["project_id"],
-                "date": row["date"],
-                "start": row["start"],
-                "end": row["end"],
-                "note": row["note"],
-                "billable": row["billable"],
-            },
-            aliases=ENTRY_ALIASES,
-        )
-
-        async def submit(values: dict[str, Any]) -> Outcome[Any] | None:
-            viewer = await self._viewer()
-            instants = self._instants(form, values, running=running)
-            if viewer is None or instants is None:
-                return None
-            started, ended = instants
-            outcome = await write(
+        values: dict[str, Any] = {
+            "project": row["project_id"],
+            "date": row["date"],
+            "start": row["start"],
+            "end": row["end"],
+            "note": row["note"],
+            "billable": row["billable"],
+        }
+        rid = new_request_id()  # one intent: this edit, however often Save is pressed
+        failed: Outcome[Any] | None = None
+        while True:
+            entered = await self._entry_form(
+                "Edit running timer" if running else "Edit entry",
+                values,
+                running=running,
+                failed=failed,
+                extra_option=(row["project_id"], row["project"]),
+            )
+            viewer = await self._viewer() if entered is not None else None
+            if entered is None or viewer is None:
+                return
+            values = entered["values"]
+            started, ended = entered["instants"]
+            wire = self._wire(values, started, ended)
+            outcome = await edit(
                 self.system,
                 viewer,
-                lambda uow: entry_service.update_entry(
-                    uow,
-                    viewer,
-                    entry_id=int(row["id"]),
-                    version=int(row["version"]),
-                    project_id=int(values["project"]) if values["project"] else None,
-                    started_at=started,
-                    ended_at=ended,
-                    note=values["note"] or "",
-                    billable=bool(values["billable"]),
-                ),
+                self.week,
+                week_entry_ops(row["id"], wire),
+                partial_update(viewer, row, wire, started, ended),
+                action="entry.update",
+                args={**wire, "entry_id": row["id"], "version": row["version"]},
+                request_id=rid,
             )
-            if not outcome.ok and not outcome.fields:
-                await self.reload()  # changed or gone meanwhile: show what is there now
-            return outcome
-
-        if await form.run(submit):
-            ui.notify("Entry saved.", type="positive", timeout=1500)
-            await self.reload()
+            if outcome.ok or not outcome.fields:
+                self._report(outcome, "Entry saved.", what="The entry")
+                return
+            failed = outcome
 
     async def _remove_entry(self, event: events.GenericEventArguments) -> None:
+        """Gone at once, with Undo for a few seconds; the delete is written only after that
+        (an undone delete writes nothing, and the entry keeps its id and history)."""
         row = event.args
-        what = f"{row['day']} · {row['start']}–{row['end'] or 'now'} · {row['project']}"
-        question = "Discard the running timer?" if row["running"] else "Delete this entry?"
-        if not await confirm(question, detail=what):
-            return
-        viewer = await self._viewer()
-        if viewer is None:
-            return
-        outcome = await write(
+        entry_id, version = int(row["id"]), int(row["version"])
+        if entry_id in self.deleting:
+            return  # a double click: its undo offer is open already
+        self.deleting.add(entry_id)
+        try:
+            outcome = await self._offer_delete(row, entry_id, version)
+        finally:
+            self.deleting.discard(entry_id)
+        if outcome is not None:
+            report_failure(self.client, outcome, what="The entry")
+
+    async def _offer_delete(
+        self, row: dict[str, Any], entry_id: int, version: int
+    ) -> Outcome[None] | None:
+        me = await self._viewer()
+        if me is None:
+            return None
+        pending = PendingEdit(
             self.system,
-            viewer,
-            lambda uow: entry_service.delete_entry(
-                uow, viewer, entry_id=int(row["id"]), version=int(row["version"])
-            ),
+            self.week,
+            week_entry_ops(entry_id, None),
+            action="entry.delete",
+            request_id=f"entry.delete:{entry_id}:{version}",
         )
-        self._report(outcome, "Entry deleted.")
-        await self.reload()
+        what = f"{row['day']} {row['start']}–{row['end'] or 'now'} · {row['project']}"
+        done = "Timer discarded" if row["running"] else "Entry deleted"
+        if await self.undo.offer(f"{done} · {what}"):
+            pending.cancel()
+            return None
+        viewer = await recheck(self.system, me)  # the click was a while ago
+        if viewer is None:
+            pending.cancel()
+            return None
+        return await pending.commit(
+            viewer,
+            lambda uow: entry_service.delete_entry(uow, viewer, entry_id=entry_id, version=version),
+            args={"entry_id": entry_id, "version": version},
+        )
 
     async def _add_time_off(self, day: date | None = None) -> None:
         if await self._viewer() is None:
@@ -747,9 +865,57 @@ class TimesheetPage:
         self._report(outcome, "Time off removed.")
         await self.reload()
 
-    @staticmethod
-    def _report(outcome: Outcome[Any], done: str) -> None:
+    def _report(self, outcome: Outcome[Any], done: str, *, what: str = "") -> None:
         if outcome.ok:
-            ui.notify(done, type="positive", timeout=1500)
+            if not self.client.is_deleted:
+                with self.client:
+                    ui.notify(done, type="positive", timeout=1500)
+        elif what:
+            report_failure(self.client, outcome, what=what)
         else:
             ui.notify(outcome.error, type="negative")
+
+
+def partial_create(
+    viewer: Viewer, wire: dict[str, Any], started: datetime, ended: datetime | None
+) -> Callable[[UnitOfWork], Any]:
+    """The write of a new entry from the dialog's values."""
+    assert ended is not None
+
+    def work(uow: UnitOfWork) -> Any:
+        return entry_service.create_entry(
+            uow,
+            viewer,
+            project_id=wire["project_id"],
+            started_at=started,
+            ended_at=ended,
+            note=wire["note"],
+            billable=wire["billable"],
+        )
+
+    return work
+
+
+def partial_update(
+    viewer: Viewer,
+    row: dict[str, Any],
+    wire: dict[str, Any],
+    started: datetime,
+    ended: datetime | None,
+) -> Callable[[UnitOfWork], Any]:
+    """The write of an edited entry, at the version the person saw."""
+
+    def work(uow: UnitOfWork) -> Any:
+        return entry_service.update_entry(
+            uow,
+            viewer,
+            entry_id=int(row["id"]),
+            version=int(row["version"]),
+            project_id=wire["project_id"],
+            started_at=started,
+            ended_at=ended,
+            note=wire["note"],
+            billable=wire["billable"],
+        )
+
+    return work

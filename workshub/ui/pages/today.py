@@ -1,27 +1,80 @@
 """/today: the timer, today's entries against the daily target, tasks due, and the own team's
-KPIs — what everyone opens first (SPEC §7)."""
+KPIs — what everyone opens first (SPEC §7).
+
+Every edit here is optimistic (SPEC §1): the timer, an entry's change or delete, a task's status
+show at once on the page's `today` view, marked pending, and are confirmed or rolled back when
+the write answers (`workshub.ui.actions.edit`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 
 from fastapi.responses import RedirectResponse
-from nicegui import binding, events, ui
+from nicegui import binding, context, events, ui
 
 from workshub.app import System
+from workshub.domain.scope import Viewer
 from workshub.domain.services import entries as entry_service
 from workshub.domain.services import tasks as task_service
 from workshub.domain.services import timer as timer_service
 from workshub.domain.services.reference import list_projects
-from workshub.domain.timeutil import parse_instant, week_start
-from workshub.ui.actions import read, write
+from workshub.domain.timeutil import iso_utc, parse_instant, week_start
+from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read, recheck
 from workshub.ui.components import fmt_hours, fmt_pct, kpi_tile, section, tid
+from workshub.ui.csv_downloads import corner, entries_button, this_week
+from workshub.ui.edit_ops import (
+    entry_delete_ops,
+    entry_edit_ops,
+    task_status_ops,
+    timer_start_ops,
+    timer_stop_ops,
+)
+from workshub.ui.edit_widgets import (
+    UndoBar,
+    on_single_click,
+    report_failure,
+    saving_indicator,
+)
+from workshub.ui.form_widgets import FormDialog, FormField
 from workshub.ui.frame import frame
-from workshub.ui.live import LivePage
+from workshub.ui.live import LiveDashboard, LivePage
+from workshub.ui.optimistic import PENDING
 from workshub.ui.session import current_viewer
 
 __all__ = ["register"]
+
+ENTRY_ALIASES = {"project_id": "project", "started_at": "start", "ended_at": "end"}
+
+ENTRY_ACTIONS = r"""
+<q-td :props="props">
+  <q-spinner-dots v-if="props.row.pending" size="1.4em" color="grey-6" />
+  <template v-else>
+    <q-btn flat dense round size="sm" icon="edit" aria-label="Edit entry"
+           @click="$parent.$emit('edit', props.row)" />
+    <q-btn flat dense round size="sm" icon="delete" aria-label="Delete entry" v-if="props.row.end"
+           @click="$parent.$emit('remove', props.row)" />
+  </template>
+</q-td>
+"""
+
+PENDING_CELL = r"""
+<q-td :props="props" :class="props.row.pending ? 'wh-pending' : ''">{{ props.value }}</q-td>
+"""
+
+TASK_STATUS = r"""
+<q-td :props="props">
+  <q-btn-toggle dense unelevated size="sm" toggle-color="primary"
+    :class="props.row._pending ? 'wh-pending' : ''"
+    :model-value="props.row.status"
+    :options="[{label:'To do',value:'todo'},{label:'Doing',value:'doing'},
+               {label:'Done',value:'done'}]"
+    @update:model-value="v => $parent.$emit('status', {row: props.row, status: v})" />
+  <q-spinner-dots v-if="props.row._pending" size="1.2em" color="grey-6" class="q-ml-xs" />
+</q-td>
+"""
 
 
 @binding.bindable_dataclass
@@ -37,7 +90,7 @@ class TodayModel:
     kpi_utilization: str = "—"
     kpi_billable: str = "—"
     kpi_active: str = "—"
-    pending: bool = False
+    can_switch: bool = False
 
 
 def _local_hm(iso: str | None, system: System) -> str:
@@ -61,298 +114,453 @@ def register(system: System) -> None:
         viewer = await current_viewer(system)
         if viewer is None:
             return RedirectResponse("/login")
-        page = LivePage(system, viewer)
-        model = TodayModel()
         projects = await read(system, lambda s: list_projects(s, viewer, now=system.clock.now()))
-        options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects or []}
-        today_view = page.dashboard("today", "user", viewer.id)
+        TodayPage(system, viewer, projects or [])
+        return None
 
-        with frame(page, title="Today", active="/today"):
-            with ui.element("div").classes("wh-card w-full"):
-                with ui.row().classes("w-full items-center gap-4 wrap"):
-                    with ui.column().classes("gap-0"):
-                        elapsed_label = tid(ui.label().classes("wh-timer"), "timer-elapsed")
-                        elapsed_label.bind_text_from(model, "elapsed")
-                        elapsed_label.props('data-wh-since=""')
-                        ui.label().classes("wh-subtitle").bind_text_from(model, "running_label")
-                    ui.space()
-                    picker = tid(
-                        ui.select(options, label="Project", with_input=True)
-                        .props("outlined dense options-dense")
-                        .classes("min-w-[260px] max-w-[420px] grow"),
-                        "timer-project",
-                    )
-                    if projects:
-                        picker.value = projects[0]["id"]
-                    note = (
-                        ui.input("What are you working on?")
-                        .props("outlined dense")
-                        .classes("min-w-[220px]")
-                    )
-                    toggle = tid(
-                        ui.button(on_click=lambda: toggle_timer()).props("unelevated size=lg"),
-                        "timer-toggle",
-                    )
-                    toggle.bind_text_from(model, "toggle_label")
-                    toggle.bind_enabled_from(model, "pending", backward=lambda p: not p)
 
+class TodayPage:
+    """The page's elements and edits for one viewer (one instance per client)."""
+
+    def __init__(self, system: System, viewer: Viewer, projects: list[dict[str, Any]]) -> None:
+        self.system = system
+        self.client = context.client
+        self.page = LivePage(system, viewer)
+        self.model = TodayModel()
+        self.projects = {p["id"]: p for p in projects}
+        self.options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects}
+        self.deleting: set[int] = set()  # entries with an undo offer open
+        self.timer_lock = asyncio.Lock()  # timer writes land in the order they were clicked
+        self.view: LiveDashboard = self.page.dashboard("today", "user", viewer.id)
+        with frame(self.page, title="Today", active="/today"):
+            self._timer_card(projects)
             with ui.element("div").classes("wh-kpis"):
                 with ui.element("div").classes("wh-card"):
                     ui.label("Hours today / target").classes("wh-kpi-label")
                     tid(ui.label().classes("wh-kpi-value"), "today-hours").bind_text_from(
-                        model, "today_hours"
+                        self.model, "today_hours"
                     )
-                team_strip(page, model)
+                team_strip(self.page, self.model)
+            self._entries_section()
+            self._tasks_section()
+        self.undo = UndoBar()
+        self.view.on_change(self.show)
 
-            with section("Today's entries"):
-                entries = (
-                    ui.table(
-                        columns=[
-                            {
-                                "name": "project",
-                                "label": "Project",
-                                "field": "project",
-                                "align": "left",
-                            },
-                            {"name": "start", "label": "Start", "field": "start", "align": "left"},
-                            {"name": "end", "label": "End", "field": "end", "align": "left"},
-                            {"name": "hours", "label": "Hours", "field": "hours", "align": "right"},
-                            {"name": "note", "label": "Note", "field": "note", "align": "left"},
-                            {"name": "actions", "label": "", "field": "id", "align": "right"},
-                        ],
-                        rows=[],
-                        row_key="id",
+    # --- layout ---------------------------------------------------------------------------
+
+    def _timer_card(self, projects: list[dict[str, Any]]) -> None:
+        model = self.model
+        with ui.element("div").classes("wh-card w-full"):
+            with ui.row().classes("w-full items-center gap-4 wrap"):
+                with ui.column().classes("gap-0"):
+                    self.elapsed = tid(ui.label().classes("wh-timer"), "timer-elapsed")
+                    self.elapsed.bind_text_from(model, "elapsed")
+                    self.elapsed.props('data-wh-since=""')
+                    with ui.row().classes("items-center gap-2 no-wrap"):
+                        ui.label().classes("wh-subtitle").bind_text_from(model, "running_label")
+                        saving_indicator(
+                            self.view, "pending_fields", when=lambda fields: "running" in fields
+                        )
+                ui.space()
+                self.picker = tid(
+                    ui.select(
+                        self.options,
+                        label="Project",
+                        with_input=True,
+                        on_change=lambda: self._picked(),
                     )
-                    .props("flat dense hide-bottom")
-                    .classes("w-full")
+                    .props("outlined dense options-dense")
+                    .classes("min-w-[240px] max-w-[420px] grow"),
+                    "timer-project",
                 )
-                entries.add_slot(
-                    "body-cell-actions",
-                    r"""
-                    <q-td :props="props">
-                      <q-btn flat dense round size="sm" icon="edit"
-                             @click="$parent.$emit('edit', props.row)" />
-                      <q-btn flat dense round size="sm" icon="delete" v-if="props.row.end"
-                             @click="$parent.$emit('remove', props.row)" />
-                    </q-td>
-                    """,
-                )
-                no_entries = ui.label("Nothing tracked yet today.").classes("wh-empty")
-
-            with section("Tasks due"):
-                tasks = (
-                    ui.table(
-                        columns=[
-                            {"name": "title", "label": "Task", "field": "title", "align": "left"},
-                            {
-                                "name": "project",
-                                "label": "Project",
-                                "field": "project",
-                                "align": "left",
-                            },
-                            {"name": "due_on", "label": "Due", "field": "due_on", "align": "left"},
-                            {
-                                "name": "status",
-                                "label": "Status",
-                                "field": "status",
-                                "align": "left",
-                            },
-                        ],
-                        rows=[],
-                        row_key="id",
-                    )
-                    .props("flat dense hide-bottom")
-                    .classes("w-full")
-                )
-                tasks.add_slot(
-                    "body-cell-status",
-                    r"""
-                    <q-td :props="props">
-                      <q-btn-toggle dense unelevated size="sm" toggle-color="primary"
-                        :model-value="props.row.status"
-                        :options="[{label:'To do',value:'todo'},{label:'Doing',value:'doing'},
-                                   {label:'Done',value:'done'}]"
-                        @update:model-value="v => $parent.$emit('status',
-                                                   {row: props.row, status: v})" />
-                    </q-td>
-                    """,
-                )
-                no_tasks = ui.label("No tasks due.").classes("wh-empty")
-
-        def show_today(data: dict[str, Any], changed: dict[str, Any]) -> None:
-            running = data.get("running")
-            model.running = running is not None
-            model.toggle_label = "Stop" if running else "Start"
-            if running:
-                model.running_label = _project_label(running.get("client"), running["project"])
-                model.elapsed = _elapsed(running["started_at"], system.clock.now())
-                elapsed_label.props(f'data-wh-since="{running["started_at"]}"')
-            else:
-                model.running_label = "No timer running"
-                model.elapsed = "0:00:00"
-                elapsed_label.props('data-wh-since=""')
-            model.today_hours = (
-                f"{fmt_hours(data.get('hours_today'))} / {fmt_hours(data.get('target_hours'))}"
-            )
-            if "entries" in changed or "running" in changed:
-                rows = [
-                    {
-                        "id": e["id"],
-                        "project": _project_label(e.get("client"), e["project"]),
-                        "project_id": e["project_id"],
-                        "start": _local_hm(e["started_at"], system),
-                        "end": _local_hm(e.get("ended_at"), system),
-                        "hours": fmt_hours((e["duration_s"] or 0) / 3600)
-                        if e.get("duration_s")
-                        else "running",
-                        "note": e.get("note") or "",
-                        "billable": e.get("billable"),
-                        "version": e["version"],
-                        "started_at": e["started_at"],
-                        "ended_at": e.get("ended_at"),
-                    }
-                    for e in data.get("entries") or []
-                ]
-                entries.rows = rows
-                entries.update()
-                no_entries.set_visibility(not rows)
-            if "tasks" in changed:
-                tasks.rows = data.get("tasks") or []
-                tasks.update()
-                no_tasks.set_visibility(not tasks.rows)
-
-        today_view.on_change(show_today)
-
-        async def toggle_timer() -> None:
-            me = await current_viewer(system)
-            if me is None:
-                ui.navigate.to("/login")
-                return
-            model.pending = True
-            try:
-                if model.running:
-                    outcome = await write(system, me, lambda uow: timer_service.stop_timer(uow, me))
-                else:
-                    if picker.value is None:
-                        ui.notify("Pick a project first.", type="warning")
-                        return
-                    project_id = int(picker.value)
-                    text = note.value or ""
-                    outcome = await write(
-                        system,
-                        me,
-                        lambda uow: timer_service.start_timer(
-                            uow, me, project_id=project_id, note=text
-                        ),
-                    )
-                    if outcome.ok:
-                        note.value = ""
-                if not outcome.ok:
-                    ui.notify(outcome.error, type="negative")
-            finally:
-                model.pending = False
-
-        async def edit_entry(event: events.GenericEventArguments) -> None:
-            row = event.args
-            with ui.dialog() as dialog, ui.card().classes("min-w-[360px]"):
-                ui.label("Edit entry").classes("text-h6")
-                project = (
-                    ui.select(options, value=row["project_id"], label="Project")
+                if projects:
+                    self.picker.value = projects[0]["id"]
+                self.note = (
+                    ui.input("What are you working on?")
                     .props("outlined dense")
-                    .classes("w-full")
+                    .classes("min-w-[200px]")
                 )
-                start = ui.input("Start (HH:MM)", value=row["start"]).props("outlined dense")
-                end = ui.input("End (HH:MM)", value=row["end"]).props("outlined dense")
-                end.set_visibility(bool(row["end"]))
-                note_in = (
-                    ui.input("Note", value=row["note"]).props("outlined dense").classes("w-full")
-                )
-                billable = ui.checkbox("Billable", value=bool(row["billable"]))
-                problem = ui.label().classes("wh-banner-error w-full")
-                problem.set_visibility(False)
-                with ui.row().classes("w-full justify-end"):
-                    ui.button("Cancel", on_click=dialog.close).props("flat")
-                    save = ui.button("Save").props("unelevated")
+                switch = ui.button("Switch", icon="swap_horiz").props("outline no-caps")
+                on_single_click(switch, self.switch_timer)
+                switch.bind_visibility_from(model, "can_switch")
+                tid(switch, "timer-switch").tooltip("Stop the running timer and start this project")
+                toggle = tid(ui.button().props("unelevated size=lg"), "timer-toggle")
+                on_single_click(toggle, self.toggle_timer)
+                toggle.bind_text_from(model, "toggle_label")
 
-            async def do_save() -> None:
-                me = await current_viewer(system)
-                if me is None:
-                    return
-                day = (
-                    datetime.fromisoformat(row["started_at"].replace("Z", "+00:00"))
-                    .astimezone(system.tz)
-                    .date()
-                )
-                try:
-                    started = _at(day, start.value, system)
-                    ended = _at(day, end.value, system) if row["end"] else None
-                except ValueError as exc:
-                    problem.set_text(str(exc))
-                    problem.set_visibility(True)
-                    return
-                outcome = await write(
+    def _entries_section(self) -> None:
+        with section("Today's entries"):
+            system = self.system
+            with corner():  # own entries of this week, as the API's /time-entries.csv
+                entries_button(
                     system,
-                    me,
-                    lambda uow: entry_service.update_entry(
-                        uow,
-                        me,
-                        entry_id=row["id"],
-                        version=row["version"],
-                        project_id=int(project.value),
-                        started_at=started,
-                        ended_at=ended,
-                        note=note_in.value or "",
-                        billable=bool(billable.value),
-                    ),
+                    label="This week (CSV)",
+                    marker="export-entries-csv",
+                    scope=lambda: (this_week(system), None),
                 )
-                if outcome.ok:
-                    dialog.close()
-                    ui.notify("Entry saved.", type="positive")
-                else:
-                    problem.set_text(outcome.error or "")
-                    problem.set_visibility(True)
+            self.entries = tid(
+                ui.table(
+                    columns=[
+                        _column("project", "Project"),
+                        _column("start", "Start"),
+                        _column("end", "End"),
+                        _column("hours", "Hours", "right"),
+                        _column("note", "Note") | {"classes": "gt-xs", "headerClasses": "gt-xs"},
+                        {"name": "actions", "label": "", "field": "id", "align": "right"},
+                    ],
+                    rows=[],
+                    row_key="id",
+                )
+                .props("flat dense hide-bottom wrap-cells")
+                .classes("w-full"),
+                "today-entries",
+            )
+            self.entries.add_slot("body-cell-actions", ENTRY_ACTIONS)
+            self.entries.add_slot("body-cell-project", PENDING_CELL)
+            self.entries.on("edit", self.edit_entry)
+            self.entries.on("remove", self.remove_entry)
+            self.no_entries = ui.label("Nothing tracked yet today.").classes("wh-empty")
 
-            save.on_click(do_save)
-            dialog.open()
-            await dialog  # closed by Cancel, Save or Escape; then free its elements
-            dialog.delete()
+    def _tasks_section(self) -> None:
+        with section("Tasks due"):
+            self.tasks = tid(
+                ui.table(
+                    columns=[
+                        _column("title", "Task"),
+                        _column("project", "Project")
+                        | {"classes": "gt-xs", "headerClasses": "gt-xs"},
+                        _column("due_on", "Due"),
+                        _column("status", "Status"),
+                    ],
+                    rows=[],
+                    row_key="id",
+                )
+                .props("flat dense hide-bottom wrap-cells")
+                .classes("w-full"),
+                "today-tasks",
+            )
+            self.tasks.add_slot("body-cell-status", TASK_STATUS)
+            self.tasks.on("status", self.set_status)
+            self.no_tasks = ui.label("No tasks due.").classes("wh-empty")
 
-        async def remove_entry(event: events.GenericEventArguments) -> None:
-            me = await current_viewer(system)
+    # --- showing the view (base + pending edits) ------------------------------------------
+
+    def show(self, data: dict[str, Any], changed: dict[str, Any]) -> None:
+        model, system = self.model, self.system
+        running = data.get("running")
+        model.running = running is not None
+        model.toggle_label = "Stop" if running else "Start"
+        if running:
+            model.running_label = _project_label(running.get("client"), running["project"])
+            model.elapsed = _elapsed(running["started_at"], system.clock.now())
+            self.elapsed.props(f'data-wh-since="{running["started_at"]}"')
+        else:
+            model.running_label = "No timer running"
+            model.elapsed = "0:00:00"
+            self.elapsed.props('data-wh-since=""')
+        self._follow_picker()
+        model.today_hours = (
+            f"{fmt_hours(data.get('hours_today'))} / {fmt_hours(data.get('target_hours'))}"
+        )
+        if "entries" in changed or "running" in changed:
+            rows = [self._entry_row(e) for e in data.get("entries") or []]
+            self.entries.rows = rows
+            self.entries.update()
+            self.no_entries.set_visibility(not rows)
+        if "tasks" in changed:
+            self.tasks.rows = data.get("tasks") or []
+            self.tasks.update()
+            self.no_tasks.set_visibility(not self.tasks.rows)
+
+    def _entry_row(self, e: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": e["id"],
+            "project": _project_label(e.get("client"), e["project"]),
+            "project_id": e["project_id"],
+            "start": _local_hm(e["started_at"], self.system),
+            "end": _local_hm(e.get("ended_at"), self.system),
+            "hours": fmt_hours(e["duration_s"] / 3600) if e.get("duration_s") else "running",
+            "note": e.get("note") or "",
+            "billable": e.get("billable"),
+            "version": e["version"],
+            "started_at": e["started_at"],
+            "ended_at": e.get("ended_at"),
+            "pending": bool(e.get(PENDING)),
+        }
+
+    def _follow_picker(self) -> None:
+        running = self.view.data.get("running")
+        self.model.can_switch = bool(
+            running and self.picker.value is not None and self.picker.value != running["project_id"]
+        )
+
+    def _picked(self) -> None:
+        self.picker.error = None  # a new choice: the last refusal no longer applies
+        self._follow_picker()
+
+    # --- the timer ------------------------------------------------------------------------
+
+    async def toggle_timer(self) -> None:
+        """Start, or stop: decided by what the page shows now (pending edits included), so a
+        Stop right after a Start stops the timer that is still being saved."""
+        me = await current_viewer(self.system)
+        if me is None:
+            ui.navigate.to("/login")
+            return
+        if self.view.data.get("running"):
+            await self._stop(me)
+        else:
+            await self._start(me)
+
+    async def switch_timer(self) -> None:
+        me = await current_viewer(self.system)
+        if me is None:
+            ui.navigate.to("/login")
+            return
+        await self._start(me)
+
+    async def _start(self, me: Viewer) -> None:
+        project = self.projects.get(self.picker.value) if self.picker.value is not None else None
+        if project is None:
+            self.picker.error = "Pick a project first."
+            return
+        text = self.note.value or ""
+        rid = new_request_id()
+        ops = timer_start_ops(
+            self.view.data,
+            project=project,
+            note=text,
+            now=self.system.clock.now(),
+            temp_id=f"new-{rid}",
+        )
+        pending = PendingEdit(self.system, self.view, ops, action="timer.start", request_id=rid)
+        self.note.value = ""
+        project_id = int(project["id"])
+        async with self.timer_lock:
+            outcome = await pending.commit(
+                me,
+                lambda uow: timer_service.start_timer(uow, me, project_id=project_id, note=text),
+                args={"project_id": project_id, "note": text},
+            )
+        if not outcome.ok:
+            self.note.value = self.note.value or text  # give the note back
+            self._timer_failed(outcome)
+
+    async def _stop(self, me: Viewer) -> None:
+        ops = timer_stop_ops(self.view.data, now=self.system.clock.now())
+        pending = PendingEdit(self.system, self.view, ops, action="timer.stop")
+        async with self.timer_lock:
+            outcome = await pending.commit(me, lambda uow: timer_service.stop_timer(uow, me))
+        if not outcome.ok:
+            self._timer_failed(outcome)
+
+    def _timer_failed(self, outcome: Outcome[Any]) -> None:
+        message = (outcome.fields or {}).get("project_id")
+        if message and not self.client.is_deleted:
+            self.picker.error = message  # next to the field it is about
+        else:
+            report_failure(self.client, outcome, what="The timer")
+
+    # --- entries --------------------------------------------------------------------------
+
+    async def edit_entry(self, event: events.GenericEventArguments) -> None:
+        row = event.args
+        if await current_viewer(self.system) is None:
+            ui.navigate.to("/login")
+            return
+        running = not row["end"]
+        values: dict[str, Any] = {
+            "project": row["project_id"],
+            "start": row["start"],
+            "end": row["end"],
+            "note": row["note"],
+            "billable": bool(row["billable"]),
+        }
+        rid = new_request_id()  # one intent: this edit, however often Save is pressed
+        failed: Outcome[Any] | None = None
+        while True:
+            changes = await self._entry_form(row, values, running=running, failed=failed)
+            if changes is None:
+                return  # cancelled
+            values = changes.pop("_values")
+            me = await current_viewer(self.system)
             if me is None:
                 return
-            row = event.args
-            outcome = await write(
-                system,
-                me,
-                lambda uow: entry_service.delete_entry(
-                    uow, me, entry_id=row["id"], version=row["version"]
-                ),
-            )
-            ui.notify(
-                "Entry deleted." if outcome.ok else outcome.error,
-                type="positive" if outcome.ok else "negative",
-            )
-
-        async def set_status(event: events.GenericEventArguments) -> None:
-            me = await current_viewer(system)
-            if me is None:
+            outcome = await self._save_entry(me, row, changes, request_id=rid)
+            if outcome.ok or not outcome.fields:
+                report_failure(self.client, outcome, what="The entry")
                 return
-            row, status = event.args["row"], event.args["status"]
-            outcome = await write(
-                system,
-                me,
-                lambda uow: task_service.update_task(
-                    uow, me, task_id=row["id"], version=row["version"], status=status
-                ),
-            )
-            if not outcome.ok:
-                ui.notify(outcome.error, type="negative")
+            failed = outcome  # the server refused a field: show the form again with why
 
-        entries.on("edit", edit_entry)
-        entries.on("remove", remove_entry)
-        tasks.on("status", set_status)
-        return None
+    async def _entry_form(
+        self,
+        row: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        running: bool,
+        failed: Outcome[Any] | None,
+    ) -> dict[str, Any] | None:
+        """The edit dialog; closes as soon as the values parse (the save is optimistic) and
+        returns the changes, or None when cancelled."""
+        options = dict(self.options)
+        options.setdefault(row["project_id"], row["project"])  # an archived project stays
+        fields = [
+            FormField("project", "Project", "select", options=options, wide=True),
+            FormField("start", "Start", "time"),
+        ]
+        if not running:
+            fields.append(FormField("end", "End", "time"))
+        fields += [
+            FormField("note", "Note", wide=True),
+            FormField("billable", "Billable", "switch"),
+        ]
+        form = FormDialog(
+            "Edit running timer" if running else "Edit entry",
+            fields,
+            values=values,
+            aliases=ENTRY_ALIASES,
+        )
+        if failed is not None:
+            form.show_errors(failed)
+        day = _local_day(row["started_at"], self.system)
+
+        async def submit(entered: dict[str, Any]) -> Outcome[Any] | None:
+            try:
+                started = _at(day, entered["start"] or "", self.system)
+            except ValueError as exc:
+                form.fail("start", str(exc))
+                return None
+            try:
+                ended = None if running else _at(day, entered["end"] or "", self.system)
+            except ValueError as exc:
+                form.fail("end", str(exc))
+                return None
+            project_id = int(entered["project"] or row["project_id"])
+            project = self.projects.get(project_id)
+            changes = {
+                "project_id": project_id,
+                "project": project["name"] if project else row["project"],
+                "client": project.get("client_name") if project else None,
+                "started_at": iso_utc(started),
+                "note": entered["note"] or "",
+                "billable": bool(entered["billable"]),
+                "_values": entered,
+            }
+            if not running:
+                changes["ended_at"] = iso_utc(ended)
+            return Outcome(value=changes)
+
+        outcome = await form.run(submit)
+        return outcome.value if outcome is not None else None
+
+    async def _save_entry(
+        self, me: Viewer, row: dict[str, Any], changes: dict[str, Any], *, request_id: str
+    ) -> Outcome[Any]:
+        now = self.system.clock.now()
+        ops = entry_edit_ops(self.view.data, row["id"], changes, now=now)
+        started = parse_instant(changes["started_at"], field="started_at")
+        ended = (
+            parse_instant(changes["ended_at"], field="ended_at") if "ended_at" in changes else None
+        )
+        args = {k: v for k, v in changes.items() if k not in ("project", "client")}
+        args |= {"entry_id": row["id"], "version": row["version"]}
+        return await edit(
+            self.system,
+            me,
+            self.view,
+            ops,
+            lambda uow: entry_service.update_entry(
+                uow,
+                me,
+                entry_id=int(row["id"]),
+                version=int(row["version"]),
+                project_id=int(changes["project_id"]),
+                started_at=started,
+                ended_at=ended,
+                note=changes["note"],
+                billable=bool(changes["billable"]),
+            ),
+            action="entry.update",
+            args=args,
+            request_id=request_id,
+        )
+
+    async def remove_entry(self, event: events.GenericEventArguments) -> None:
+        """Gone at once, with Undo for a few seconds; the delete is written only after that
+        (an undone delete writes nothing, and the entry keeps its id and history)."""
+        row = event.args
+        entry_id, version = int(row["id"]), int(row["version"])
+        if entry_id in self.deleting:
+            return  # a double click: its undo offer is open already
+        self.deleting.add(entry_id)
+        try:
+            outcome = await self._offer_delete(row, entry_id, version)
+        finally:
+            self.deleting.discard(entry_id)
+        if outcome is not None:
+            report_failure(self.client, outcome, what="The entry")
+
+    async def _offer_delete(
+        self, row: dict[str, Any], entry_id: int, version: int
+    ) -> Outcome[None] | None:
+        me = await current_viewer(self.system)
+        if me is None:
+            ui.navigate.to("/login")
+            return None
+        ops = entry_delete_ops(self.view.data, entry_id, now=self.system.clock.now())
+        pending = PendingEdit(
+            self.system,
+            self.view,
+            ops,
+            action="entry.delete",
+            request_id=f"entry.delete:{entry_id}:{version}",
+        )
+        label = f"Entry deleted · {row['project']} {row['start']}–{row['end']}"
+        if await self.undo.offer(label):
+            pending.cancel()
+            return None
+        viewer = await recheck(self.system, me)  # the click was a while ago
+        if viewer is None:
+            pending.cancel()
+            return None
+        return await self._delete(pending, viewer, entry_id, version)
+
+    async def _delete(
+        self, pending: PendingEdit, viewer: Viewer, entry_id: int, version: int
+    ) -> Outcome[None]:
+        return await pending.commit(
+            viewer,
+            lambda uow: entry_service.delete_entry(uow, viewer, entry_id=entry_id, version=version),
+            args={"entry_id": entry_id, "version": version},
+        )
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    async def set_status(self, event: events.GenericEventArguments) -> None:
+        row, status = event.args["row"], event.args["status"]
+        me = await current_viewer(self.system)
+        if me is None:
+            ui.navigate.to("/login")
+            return
+        task_id, version = int(row["id"]), int(row["version"])
+        outcome = await edit(
+            self.system,
+            me,
+            self.view,
+            task_status_ops(task_id, status),
+            lambda uow: task_service.update_task(
+                uow, me, task_id=task_id, version=version, status=status
+            ),
+            action="task.status",
+            args={"task_id": task_id, "version": version, "status": status},
+            # the intent: a double click on the same status is one change, not a conflict
+            request_id=f"task.status:{task_id}:{version}:{status}",
+        )
+        report_failure(self.client, outcome, what="The task")
+
+
+def _column(name: str, label: str, align: str = "left") -> dict[str, Any]:
+    return {"name": name, "label": label, "field": name, "align": align}
 
 
 def _project_label(client: str | None, project: str) -> str:
@@ -360,12 +568,16 @@ def _project_label(client: str | None, project: str) -> str:
     return f"{client} · {project}" if client else project
 
 
+def _local_day(iso: str, system: System) -> date:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(system.tz).date()
+
+
 def _at(day: date, hm: str, system: System) -> datetime:
     try:
-        hour, minute = (int(part) for part in hm.strip().split(":"))
+        hour, minute = (int(part) for part in hm.strip().split(":")[:2])
         local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=system.tz)
     except (ValueError, TypeError):
-        raise ValueError(f"'{hm}' is not a time like 09:30") from None
+        raise ValueError("enter a time like 09:30") from None
     return parse_instant(local.isoformat(), field="time")
 
 
