@@ -22,6 +22,7 @@ from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.events import EventHub
 from workshub.domain.models import Team
 from workshub.domain.org import OrgSettings, ensure_org_settings
+from workshub.domain.project_history import ProjectHistory
 from workshub.live.jobs import default_jobs
 from workshub.live.scheduler import JobSpec, LiveScheduler, build_scheduler, shutdown, start
 from workshub.live.store import LiveStore
@@ -40,6 +41,7 @@ class System:
     org: OrgSettings
     sign_in_throttle: SignInThrottle
     store: LiveStore
+    history: ProjectHistory
     scheduler: LiveScheduler | None = None
     extras: dict[str, object] = field(default_factory=dict)
     _detach_store: Callable[[], None] | None = None
@@ -50,13 +52,16 @@ class System:
 
 
 def dashboard_computer(
-    engine: Engine, tz: ZoneInfo
+    engine: Engine, tz: ZoneInfo, *, history: ProjectHistory | None = None
 ) -> Callable[[DashboardKey, datetime], dict[str, Any]]:
-    """The store's compute function: one read session per recompute (run in a worker thread)."""
+    """The store's compute function: one read session per recompute (run in a worker thread).
+    The history reader is taken before the session reads, so sums it caches are never older
+    than an event it has seen."""
 
     def compute(key: DashboardKey, now: datetime) -> dict[str, Any]:
+        reader = None if history is None else history.reader(now)
         with Session(engine) as session:
-            return compute_snapshot(session, key, now=now, tz=tz)
+            return compute_snapshot(session, key, now=now, tz=tz, history=reader)
 
     return compute
 
@@ -85,8 +90,11 @@ def build_system(
         upgrade_database(engine)
     clock = clock or SystemClock()
     org = ensure_org_settings(engine, timezone=settings.timezone)
+    hub = EventHub()
+    history = ProjectHistory(tz=org.tz)
+    history.attach(hub)  # before the store: a recompute must not see sums an event dropped
     store = LiveStore(
-        dashboard_computer(engine, org.tz),
+        dashboard_computer(engine, org.tz, history=history),
         clock=clock,
         tz=org.tz,
         team_leads=team_leads_loader(engine),
@@ -95,10 +103,11 @@ def build_system(
         settings=settings,
         engine=engine,
         clock=clock,
-        hub=EventHub(),
+        hub=hub,
         org=org,
         sign_in_throttle=SignInThrottle(clock),
         store=store,
+        history=history,
     )
 
 

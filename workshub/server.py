@@ -51,6 +51,7 @@ def create_app(system: System) -> None:
 
     async def shutdown() -> None:
         await stop_live(system)
+        log.info("WorksHub stopped")  # the last line of a clean stop (SIGTERM, Ctrl+C)
 
     app.on_startup(startup)
     app.on_shutdown(shutdown)

@@ -9,8 +9,9 @@ The scenario, in UTC, at Wednesday 25 Nov 2026 10:00 (week of Monday 23 Nov):
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,10 @@ from sqlmodel import Session
 from tests import factories as f
 from workshub.domain.dashboards.compute import compute_snapshot, money_paths, strip_money
 from workshub.domain.dashboards.keys import DashboardKey
+from workshub.domain.dashboards.people import _capacity
+from workshub.domain.metrics import Person, capacity_over
 from workshub.domain.models import Notification, Task, User
+from workshub.domain.timeutil import working_days
 
 UTC_ZONE = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -432,3 +436,21 @@ def test_an_unknown_type_is_refused(engine: Engine) -> None:
     object.__setattr__(key, "type", "nonsense")
     with Session(engine) as session, pytest.raises(ValueError):
         compute_snapshot(session, key, now=NOW, tz=UTC_ZONE)
+
+
+def test_the_inlined_capacity_is_metrics_capacity_over_to_the_last_bit() -> None:
+    rng = random.Random(5)
+    days = working_days(date(2026, 8, 3), date(2026, 11, 27))
+    for _ in range(300):
+        first = rng.choice(days)
+        person = Person(
+            1,
+            rng.choice([0.0, 7.3, 30.0, 37.5, 40.1]),
+            starts_on=rng.choice([None, first + timedelta(days=rng.randint(-9, 9))]),
+            ends_on=rng.choice([None, first + timedelta(days=rng.randint(-9, 9))]),
+        )
+        time_off = {d: rng.choice([0.5, 3.3, 9.0]) for d in rng.sample(days, 12)}
+        span = days[days.index(first) : days.index(first) + rng.randint(0, 7)]
+        got = _capacity(person, span, time_off)
+        expected = capacity_over(person, span, time_off=time_off)
+        assert (got, type(got)) == (expected, type(expected))

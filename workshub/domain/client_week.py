@@ -29,9 +29,11 @@ from workshub.domain.finance import (
     needs_hours_since_start,
     period_revenue,
     project_burn,
+    start_instant,
 )
 from workshub.domain.health import ClientHealth, HealthInputs, score_health
 from workshub.domain.hour_ledger import HourLedger, Span, load_ledger
+from workshub.domain.project_history import HistoryReader
 from workshub.domain.timeutil import local_date, local_midnight
 
 __all__ = [
@@ -123,7 +125,7 @@ def plan_ledger(
         cuts=frozenset().union(*(frame.cuts for frame in frames)),
         project_ids=frozenset(p.id for p in projects),
         starts={
-            p.id: local_midnight(p.starts_on, tz) for p in projects if needs_hours_since_start(p)
+            p.id: start_instant(p.starts_on, tz) for p in projects if needs_hours_since_start(p)
         },
         amount_ids=frozenset(p.id for p in projects if p.billing_model == T_AND_M),
         amount_from=min(frame.start for frame in frames),
@@ -261,9 +263,11 @@ def assess_weeks(
     now: datetime,
     tz: ZoneInfo,
     count_to: Mapping[date, datetime] | None = None,
+    history: HistoryReader | None = None,
 ) -> dict[tuple[int, date], ClientWeek]:
     """Assessments of the (client, week) pairs in `needed` (week → client ids): three
-    statements (pulses, segment sums, running timers), none when nothing is needed.
+    statements (pulses, segment sums, running timers), none when nothing is needed; with
+    `history`, the segment sums only for projects it lacks (often no statement at all).
     `count_to` overrides, per week, the instant running entries count up to (default now)."""
     needed = {week: ids for week, ids in needed.items() if ids}
     if not needed:
@@ -285,6 +289,7 @@ def assess_weeks(
         starts=plan.starts,
         amount_ids=plan.amount_ids,
         amount_from=plan.amount_from,
+        history=history,
     )
     return {
         (client_id, week): assess_client_week(

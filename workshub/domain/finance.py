@@ -2,7 +2,8 @@
 period for the organisation, a team or each client.
 
 Pure functions take dates and hours; the two `*_for_period` functions load what they need
-with three statements (projects, segment sums, running timers).
+with three statements (projects, segment sums, running timers) — with a `ProjectHistory`
+reader, segment sums only for the projects it lacks.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -17,7 +19,9 @@ from sqlmodel import Session
 from workshub.domain.client_queries import ProjectRow, load_projects
 from workshub.domain.hour_ledger import HourLedger, load_ledger
 from workshub.domain.models import BillingModel, BudgetPeriod
-from workshub.domain.timeutil import days_in_month, local_date, local_midnight
+from workshub.domain.project_history import HistoryReader
+from workshub.domain.timeutil import days_in_month as _days_in_month
+from workshub.domain.timeutil import local_date, local_midnight
 
 # Plain strings: comparing with them is much cheaper than reading an enum member's value.
 T_AND_M, RETAINER, FIXED_FEE = (
@@ -48,7 +52,25 @@ __all__ = [
     "recognised",
     "retainer_revenue",
     "revenue_for_period",
+    "start_instant",
 ]
+
+
+@lru_cache(maxsize=1024)
+def _month_length(year: int, month: int) -> int:
+    return _days_in_month(date(year, month, 1))
+
+
+def days_in_month(day: date) -> int:
+    """`timeutil.days_in_month`, remembered: every retainer asks it on every recompute."""
+    return _month_length(day.year, day.month)
+
+
+@lru_cache(maxsize=8192)
+def start_instant(starts_on: date, tz: ZoneInfo) -> datetime:
+    """A project's starts_on as its local midnight, remembered (asked per project per
+    recompute)."""
+    return local_midnight(starts_on, tz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,13 +217,19 @@ def _project_periods(
     now: datetime,
     tz: ZoneInfo,
     user_ids: frozenset[int] | None,
+    history: HistoryReader | None,
+    every_project: bool = False,
 ) -> list[_ProjectPeriod]:
+    """The period's hours and revenue per project. Unless `every_project`, only projects
+    that can show any: those with entries in the period (or a timer running) — by the
+    members, for a team — and for the organisation every retainer; the others would add
+    exact zeros to every sum."""
     lo = local_midnight(first, tz)
     cutoff = min(local_midnight(last + timedelta(days=1), tz), now)
     if cutoff <= lo:
         return []
     projects = load_projects(session)
-    starts = {p.id: local_midnight(p.starts_on, tz) for p in projects if _recognises_hours(p)}
+    starts = {p.id: start_instant(p.starts_on, tz) for p in projects if _recognises_hours(p)}
     ledger = load_ledger(
         session,
         cuts=(lo, cutoff),
@@ -210,11 +238,23 @@ def _project_periods(
         amount_ids={p.id for p in projects if p.billing_model == T_AND_M},
         user_ids=user_ids,
         worked_starts_only=True,  # a fixed fee without hours in the period earns nothing
+        history=history,
     )
     last_day = min(last, local_date(now, tz))
     return [
-        _project_period(project, ledger, lo=lo, cutoff=cutoff, first=first, last=last_day, now=now)
+        _project_period(
+            project,
+            ledger,
+            span=(lo, cutoff),
+            first=first,
+            last=last_day,
+            now=now,
+            members_only=user_ids is not None,
+        )
         for project in projects
+        if every_project
+        or ledger.touched(project.id, members_only=user_ids is not None)
+        or (user_ids is None and project.billing_model == RETAINER)
     ]
 
 
@@ -222,27 +262,33 @@ def _project_period(
     project: ProjectRow,
     ledger: HourLedger,
     *,
-    lo: datetime,
-    cutoff: datetime,
+    span: tuple[datetime, datetime],
     first: date,
     last: date,
     now: datetime,
+    members_only: bool,
 ) -> _ProjectPeriod:
-    since_start = _recognises_hours(project) and ledger.knows_start(project.id)
+    lo, cutoff = span
+    model = project.billing_model
+    hours_at_start = hours_at_end = amount = 0.0
+    if model == T_AND_M:
+        amount = ledger.amount(project.id, span, count_to=now)
+    elif model == FIXED_FEE and _recognises_hours(project) and ledger.knows_start(project.id):
+        hours_at_start = ledger.hours_since_start(project.id, lo, count_to=now)
+        hours_at_end = ledger.hours_since_start(project.id, cutoff, count_to=now)
     revenue = period_revenue(
         project,
         first=first,
         last=last,
-        billable_amount=ledger.amount(project.id, (lo, cutoff), count_to=now),
-        hours_at_start=ledger.hours_since_start(project.id, lo, count_to=now) if since_start else 0,
-        hours_at_end=ledger.hours_since_start(project.id, cutoff, count_to=now)
-        if since_start
-        else 0,
+        billable_amount=amount,
+        hours_at_start=hours_at_start,
+        hours_at_end=hours_at_end,
     )
+    hours = ledger.hours(project.id, span, count_to=now)
     return _ProjectPeriod(
         project,
-        hours=ledger.hours(project.id, (lo, cutoff), count_to=now),
-        member_hours=ledger.member_hours(project.id, (lo, cutoff), count_to=now),
+        hours=hours,
+        member_hours=ledger.member_hours(project.id, span, count_to=now) if members_only else hours,
         revenue=revenue,
     )
 
@@ -255,6 +301,7 @@ def revenue_for_period(
     now: datetime,
     tz: ZoneInfo,
     user_ids: frozenset[int] | None,
+    history: HistoryReader | None = None,
 ) -> Revenue:
     """Revenue of local dates first..last (up to now) for the organisation (`user_ids` None)
     or a team's members: their t&m money, plus each retainer's and fixed fee's revenue × the
@@ -263,7 +310,7 @@ def revenue_for_period(
     revenue = 0.0
     client_hours = 0.0
     for item in _project_periods(
-        session, first=first, last=last, now=now, tz=tz, user_ids=user_ids
+        session, first=first, last=last, now=now, tz=tz, user_ids=user_ids, history=history
     ):
         if item.project.client_id is not None:
             client_hours += item.member_hours
@@ -282,10 +329,21 @@ def client_revenue_for_period(
     now: datetime,
     tz: ZoneInfo,
     client_ids: Collection[int] | None = None,
+    history: HistoryReader | None = None,
 ) -> dict[int, Revenue]:
     """Revenue and hours per client for first..last (up to now): effective_rate(client)."""
     totals: dict[int, Revenue] = {}
-    for item in _project_periods(session, first=first, last=last, now=now, tz=tz, user_ids=None):
+    periods = _project_periods(
+        session,
+        first=first,
+        last=last,
+        now=now,
+        tz=tz,
+        user_ids=None,
+        history=history,
+        every_project=True,
+    )
+    for item in periods:
         client_id = item.project.client_id
         if client_id is None or (client_ids is not None and client_id not in client_ids):
             continue

@@ -34,6 +34,7 @@ from workshub.domain.client_week import ClientWeek, ProjectWeek, WeekFrame, asse
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.errors import NotFound
 from workshub.domain.models import ClientStatus
+from workshub.domain.project_history import HistoryReader
 from workshub.domain.scope import manager_clients_query
 from workshub.domain.timeutil import local_midnight
 
@@ -48,7 +49,12 @@ HISTORY_WEEKS = 12
 
 
 def compute_client_data(
-    session: Session, key: DashboardKey, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    key: DashboardKey,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    history: HistoryReader | None = None,
 ) -> dict[str, Any]:
     """Per client: hours in the week and its month, burn and pace of its active projects, the
     week's score and RAG, revenue and effective rate (money)."""
@@ -59,7 +65,9 @@ def compute_client_data(
     snapshots = {} if current else _snapshots(session, [week], clients=clients)
     listed = _listed(clients, week=week, snapshots=snapshots)
     needed = {week: [c.id for c in listed]}
-    live = assess_weeks(session, needed, clients=listed, projects=projects, now=now, tz=tz)
+    live = assess_weeks(
+        session, needed, clients=listed, projects=projects, now=now, tz=tz, history=history
+    )
     return {
         "week": week.isoformat(),
         "as_of": frame.day.isoformat(),
@@ -71,7 +79,12 @@ def compute_client_data(
 
 
 def compute_client_health(
-    session: Session, key: DashboardKey, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    key: DashboardKey,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    history: HistoryReader | None = None,
 ) -> dict[str, Any]:
     """Per client: the week's score, RAG, components and change against the week before."""
     week = _week_of(key, "client_health")
@@ -82,7 +95,9 @@ def compute_client_health(
         snapshots = {k: v for k, v in snapshots.items() if k[1] != week}
     listed = _listed(clients, week=week, snapshots=snapshots)
     needed = {w: [c.id for c in listed if (c.id, w) not in snapshots] for w in (previous, week)}
-    live = assess_weeks(session, needed, clients=listed, projects=projects, now=now, tz=tz)
+    live = assess_weeks(
+        session, needed, clients=listed, projects=projects, now=now, tz=tz, history=history
+    )
     rows = []
     for client in listed:
         current = _health((client.id, week), snapshots=snapshots, live=live)
@@ -99,7 +114,12 @@ def compute_client_health(
 
 
 def compute_client_history(
-    session: Session, key: DashboardKey, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    key: DashboardKey,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    history: HistoryReader | None = None,
 ) -> dict[str, Any]:
     """One client, the 12 weeks ending with the key's week: score, RAG, components, hours."""
     week = _week_of(key, "client_history")
@@ -110,7 +130,9 @@ def compute_client_history(
     if _is_current(week, now=now, tz=tz):
         snapshots.pop((client.id, week), None)
     needed = {w: [client.id] for w in weeks if (client.id, w) not in snapshots}
-    live = assess_weeks(session, needed, clients=clients, projects=projects, now=now, tz=tz)
+    live = assess_weeks(
+        session, needed, clients=clients, projects=projects, now=now, tz=tz, history=history
+    )
     rows = []
     for w in weeks:
         health = _health((client.id, w), snapshots=snapshots, live=live)

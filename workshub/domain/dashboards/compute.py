@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from workshub.domain.dashboards import clients, keys, people
 from workshub.domain.dashboards.keys import DashboardKey
+from workshub.domain.project_history import HistoryReader
 
 __all__ = ["Compute", "compute_snapshot", "money_paths", "strip_money"]
 
@@ -24,7 +25,14 @@ class Compute(Protocol):
     """What every dashboard computation looks like."""
 
     def __call__(
-        self, session: Session, key: DashboardKey, /, *, now: datetime, tz: ZoneInfo
+        self,
+        session: Session,
+        key: DashboardKey,
+        /,
+        *,
+        now: datetime,
+        tz: ZoneInfo,
+        history: HistoryReader | None = None,
     ) -> dict[str, Any]: ...
 
 
@@ -41,13 +49,20 @@ _COMPUTERS: dict[str, Compute] = {
 
 
 def compute_snapshot(
-    session: Session, key: DashboardKey, *, now: datetime, tz: ZoneInfo
+    session: Session,
+    key: DashboardKey,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    history: HistoryReader | None = None,
 ) -> dict[str, Any]:
-    """Compute the snapshot data for `key` as of `now` (the snapshot's computed_at)."""
+    """Compute the snapshot data for `key` as of `now` (the snapshot's computed_at). With
+    `history` (taken before `session` first read), hours before the current week come from
+    its cache; the snapshot is the same either way."""
     compute = _COMPUTERS.get(key.type)
     if compute is None:
         raise ValueError(f"no computation for dashboard type {key.type!r}")
-    return compute(session, key, now=now, tz=tz)
+    return compute(session, key, now=now, tz=tz, history=history)
 
 
 def money_paths(data_type: str) -> tuple[tuple[str, ...], ...]:

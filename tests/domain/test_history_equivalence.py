@@ -1,0 +1,336 @@
+"""The cached path (ProjectHistory) and the uncached path give identical snapshots, through a
+randomised sequence of writes made by the real services (so the real events invalidate), on
+SQLite and PostgreSQL; and the cache reads after one write only what that write touched."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from tests import factories as f
+from tests.conftest import make_system
+from workshub.app import System
+from workshub.clock import FakeClock
+from workshub.domain.dashboards.compute import compute_snapshot
+from workshub.domain.dashboards.keys import DashboardKey
+from workshub.domain.errors import DomainError
+from workshub.domain.finance import _project_periods, revenue_for_period
+from workshub.domain.models import Project, TimeEntry, User
+from workshub.domain.scope import load_viewer
+from workshub.domain.services.entries import create_entry, delete_entry, update_entry
+from workshub.domain.services.timer import start_timer, stop_timer
+from workshub.domain.timeutil import local_date, local_midnight, week_start
+from workshub.domain.uow import UnitOfWork
+
+# Saturday evening: a random walk of the clock soon crosses into the next week.
+START = datetime(2026, 11, 21, 18, tzinfo=UTC)
+HISTORY_WEEKS = 10
+
+
+@dataclass
+class Org:
+    system: System
+    clock: FakeClock
+    people: list[User]
+    projects: list[Project]
+    team_ids: list[int]
+    client_id: int
+
+    @property
+    def engine(self) -> Engine:
+        return self.system.engine
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def monday(self, weeks_back: int = 0) -> date:
+        today = local_date(self.now(), self.system.tz)
+        return week_start(today) - timedelta(weeks=weeks_back)
+
+
+def build_org(system: System, clock: FakeClock, rng: random.Random) -> Org:
+    """Two teams, two clients, every billing model, projects starting long ago, a few weeks
+    ago and this week, and ten weeks of history (some of it before a project's start)."""
+    engine = system.engine
+    teams = [f.team(engine, "A"), f.team(engine, "B")]
+    people = [
+        f.user(engine, f"p{i}@x.test", team_id=teams[i % 2].id, bill_rate=60.0 + 10 * i)
+        for i in range(4)
+    ]
+    acme = f.client(engine, "Acme", target_rate=100.0)
+    globex = f.client(engine, "Globex", target_rate=80.0)
+    monday = week_start(local_date(clock.now(), system.tz))
+    terms: list[dict[str, Any]] = [
+        dict(name="Build", client_id=acme.id, billing_model="t_and_m", bill_rate=100.0,
+             budget_hours=150.0, starts_on=monday - timedelta(weeks=12),
+             ends_on=monday + timedelta(weeks=8)),
+        dict(name="Care", client_id=acme.id, billing_model="retainer", fee=3000.0,
+             budget_hours=26.0, budget_period="monthly", starts_on=date(2025, 1, 1)),
+        dict(name="Fixed", client_id=acme.id, billing_model="fixed_fee", fee=10000.0,
+             budget_hours=90.0, starts_on=monday - timedelta(weeks=8)),
+        dict(name="Late", client_id=acme.id, billing_model="fixed_fee", fee=5000.0,
+             budget_hours=30.0, starts_on=monday - timedelta(weeks=2, days=-2)),
+        dict(name="Fresh", client_id=globex.id, billing_model="t_and_m", budget_hours=40.0,
+             starts_on=monday + timedelta(days=1)),
+        dict(name="Ops", client_id=globex.id, billing_model="t_and_m"),
+        dict(name="Audit", client_id=globex.id, billing_model="fixed_fee", fee=3000.0,
+             budget_hours=20.0, starts_on=monday - timedelta(weeks=3)),
+        dict(name="Admin", billing_model="internal", default_billable=False),
+    ]  # fmt: skip
+    projects = [f.project(engine, **fields) for fields in terms]
+    lo = local_midnight(monday - timedelta(weeks=HISTORY_WEEKS), system.tz)
+    span = (clock.now() - lo).total_seconds() - 8 * 3600
+    for _ in range(120):
+        person, project = rng.choice(people), rng.choice(projects)
+        started = lo + timedelta(seconds=rng.uniform(0, span))
+        f.entry(engine, person, project, started, rng.choice([0.25, 1.0, 2.5, 7.75]),
+                bill_rate=project.bill_rate or person.bill_rate)  # fmt: skip
+    return Org(system, clock, people, projects, [t.id for t in teams if t.id], acme.id or 0)
+
+
+@pytest.fixture
+def make_org(any_engine: Engine, tmp_path: Path) -> Iterator[Any]:
+    def make(seed: int, tz: str = "UTC") -> Org:
+        clock = FakeClock(START)
+        system = make_system(any_engine, clock, tmp_path, tz=tz)
+        return build_org(system, clock, random.Random(seed))
+
+    yield make
+
+
+def keys(org: Org) -> list[DashboardKey]:
+    team = org.team_ids[0]
+    found = []
+    for back in (0, 1, 3):
+        week = org.monday(back)
+        found += [
+            DashboardKey("metrics", "org", 0, week),
+            DashboardKey("metrics", "team", team, week),
+            DashboardKey("client_data", "org", 0, week),
+            DashboardKey("client_health", "org", 0, week),
+        ]
+    return [
+        *found,
+        DashboardKey("client_history", "client", org.client_id, org.monday()),
+        DashboardKey("utilization_trend", "org", 0, org.monday()),
+        DashboardKey("utilization_trend", "team", team, org.monday(1)),
+        DashboardKey("team_data", "team", team, org.monday()),
+    ]
+
+
+def snapshot(org: Org, key: DashboardKey, *, cached: bool) -> dict[str, Any]:
+    now = org.now()
+    reader = org.system.history.reader(now) if cached else None
+    with Session(org.engine) as session:
+        return compute_snapshot(session, key, now=now, tz=org.system.tz, history=reader)
+
+
+def assert_same(org: Org, step: str) -> None:
+    for key in keys(org):
+        plain = snapshot(org, key, cached=False)
+        assert snapshot(org, key, cached=True) == plain, f"{key} after {step}"
+
+
+@contextmanager
+def uow(org: Org, person: User) -> Iterator[tuple[UnitOfWork, Any]]:
+    with UnitOfWork(org.engine, org.system.hub, org.clock, actor_id=person.id) as work:
+        viewer = load_viewer(work.session, person.id or 0)
+        yield work, viewer
+
+
+def entries(org: Org, *, stopped: bool) -> list[TimeEntry]:
+    with Session(org.engine) as session:
+        query = select(TimeEntry).where(col(TimeEntry.ended_at).is_not(None) if stopped else True)
+        return list(session.exec(query.order_by(col(TimeEntry.id))).all())
+
+
+def random_write(org: Org, rng: random.Random) -> str:
+    """One write through the services (or the clock moving on); returns what it was."""
+    now, person = org.now(), rng.choice(org.people)
+    owner = {p.id: p for p in org.people}
+    roll = rng.random()
+    if roll < 0.2:
+        project = rng.choice(org.projects)
+        with uow(org, person) as (work, viewer):
+            start_timer(work, viewer, project_id=project.id or 0)
+        return f"start {project.name}"
+    if roll < 0.35:
+        try:
+            with uow(org, person) as (work, viewer):
+                stop_timer(work, viewer)
+        except DomainError:
+            return "stop (none running)"
+        return "stop"
+    if roll < 0.55:
+        project = rng.choice(org.projects)
+        started = now - timedelta(hours=rng.uniform(1, 24 * 7 * (HISTORY_WEEKS + 3)))
+        ended = min(now, started + timedelta(hours=rng.choice([0.5, 1.25, 3.0, 9.5])))
+        with uow(org, person) as (work, viewer):
+            create_entry(work, viewer, project_id=project.id or 0, started_at=started,
+                         ended_at=ended, billable=rng.random() < 0.7)  # fmt: skip
+        return f"create {project.name} at {started:%a %d %b %H:%M}"
+    if roll < 0.75:
+        row = rng.choice(entries(org, stopped=True))
+        changes: dict[str, Any] = {}
+        what = rng.choice(["move", "length", "project", "billable"])
+        if what == "move":
+            started = max(
+                row.started_at - timedelta(days=rng.uniform(-10, 20)), now - timedelta(days=120)
+            )
+            started = min(started, now - timedelta(hours=2))
+            changes = dict(started_at=started, ended_at=started + timedelta(hours=1))
+        elif what == "length":
+            end = min(now, row.started_at + timedelta(hours=rng.uniform(0.1, 12)))
+            changes = dict(ended_at=end)
+        elif what == "project":
+            changes = dict(project_id=rng.choice(org.projects).id)
+        else:
+            changes = dict(billable=not row.billable)
+        with uow(org, owner[row.user_id]) as (work, viewer):
+            update_entry(work, viewer, entry_id=row.id or 0, version=row.version, **changes)
+        return f"{what} entry {row.id}"
+    if roll < 0.85:
+        row = rng.choice(entries(org, stopped=False))
+        with uow(org, owner[row.user_id]) as (work, viewer):
+            delete_entry(work, viewer, entry_id=row.id or 0, version=row.version)
+        return f"delete entry {row.id}"
+    org.clock.advance(hours=rng.choice([0.1, 1.5, 7, 30]))
+    return f"clock to {org.now():%a %d %b %H:%M}"
+
+
+@pytest.mark.parametrize(("seed", "tz"), [(1, "UTC"), (2, "Europe/Berlin"), (3, "UTC")])
+def test_random_writes_give_identical_snapshots_cached_and_not(make_org, seed, tz) -> None:
+    rng = random.Random(seed)
+    org = make_org(seed, tz)
+    assert_same(org, "the seed")
+    for step in range(40):
+        done = random_write(org, rng)
+        assert_same(org, f"step {step}: {done}")
+    for stats in org.system.history.stats().values():
+        assert stats["hits"] > stats["misses"] > 0 and stats["drops"] > 0
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:  # (conn, cursor, statement, parameters, context, many)
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def misses_after(org: Org, key: DashboardKey) -> tuple[int, list[str]]:
+    before = org.system.history.projects.stats()["misses"]
+    with statements(org.engine) as seen:
+        snapshot(org, key, cached=True)
+    return org.system.history.projects.stats()["misses"] - before, seen
+
+
+def test_after_one_write_only_what_it_touched_is_read_again(make_org) -> None:
+    org = make_org(7)
+    org.clock.advance(hours=40)  # Monday 10:00: a fresh week
+    key = DashboardKey("client_data", "org", 0, org.monday())
+    snapshot(org, key, cached=True)
+    person, fixed = org.people[0], org.projects[2]
+
+    with uow(org, person) as (work, viewer):  # a timer starts: nothing to read again
+        start_timer(work, viewer, project_id=fixed.id or 0)
+    org.clock.advance(hours=1)
+    missed, seen = misses_after(org, key)
+    assert missed == 0
+    (running,) = [s for s in seen if "time_entry" in s]  # no sums read: the running timers only
+    assert "ended_at IS NULL" in running
+
+    with uow(org, person) as (work, viewer):  # it stops: that project's week, nothing older
+        stop_timer(work, viewer)
+    missed, seen = misses_after(org, key)
+    assert missed == 1
+    assert not any("win" in s for s in seen)
+
+    with uow(org, person) as (work, viewer):  # an entry three weeks ago: that project only
+        create_entry(work, viewer, project_id=fixed.id or 0,
+                     started_at=org.now() - timedelta(weeks=3),
+                     ended_at=org.now() - timedelta(weeks=3, hours=-2))  # fmt: skip
+    missed, seen = misses_after(org, key)
+    assert missed == 1
+    assert snapshot(org, key, cached=True) == snapshot(org, key, cached=False)
+
+
+def test_concurrent_recomputes_never_keep_sums_a_write_overtook(make_org) -> None:
+    """Computes in worker threads while the past is edited: whatever interleaving, the
+    cache ends up agreeing with the database."""
+    org = make_org(11)
+    rng = random.Random(11)
+    key_list = keys(org)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def compute_forever() -> None:
+        try:
+            while not stop.is_set():
+                snapshot(org, rng.choice(key_list), cached=True)
+        except BaseException as error:  # surfaced below
+            failures.append(error)
+
+    workers = [threading.Thread(target=compute_forever) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        writes = random.Random(12)
+        for _ in range(25):
+            random_write(org, writes)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert not failures
+    assert_same(org, "the concurrent writes")
+
+
+def test_skipping_untouched_projects_changes_no_revenue_bit(make_org) -> None:
+    """Revenue sums only the projects that can earn in the period; the others add exact
+    zeros, so the sums equal those over every project to the last bit."""
+    org = make_org(5)
+    rng = random.Random(5)
+    for _ in range(15):
+        random_write(org, rng)
+    now, tz = org.now(), org.system.tz
+    earned = []
+    with Session(org.engine) as session:
+        team = frozenset(p.id for p in org.people if p.team_id == org.team_ids[0] and p.id)
+        for user_ids in (None, team):
+            for first in (org.monday(), org.monday(2)):
+                last = first + timedelta(days=6)
+                got = revenue_for_period(
+                    session, first=first, last=last, now=now, tz=tz, user_ids=user_ids
+                )
+                revenue = client_hours = 0.0
+                for item in _project_periods(
+                    session, first=first, last=last, now=now, tz=tz, user_ids=user_ids,
+                    history=None, every_project=True,
+                ):  # fmt: skip
+                    if item.project.client_id is not None:
+                        client_hours += item.member_hours
+                    if user_ids is None or item.project.billing_model == "t_and_m":
+                        revenue += item.revenue
+                    elif item.hours > 0:
+                        revenue += item.revenue * item.member_hours / item.hours
+                assert (got.revenue, got.client_hours) == (revenue, client_hours)
+                earned.append(revenue)
+    assert all(earned[:2]) and any(earned[2:])  # not a comparison of zeros
