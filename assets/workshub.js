@@ -2,7 +2,49 @@
 // - the connection badge (live / reconnecting / offline) from NiceGUI's socket.io connection
 // - "updated 3 s ago" from the data's computed_at
 // - running timers' elapsed time (H:MM:SS)
+// and what the server broadcasts once for everyone: `wh_live` (workshub/ui/broadcast.py)
 (function () {
+  // One message per live key: {k: key, v: version, at: computed_at, p: {region: patch}}.
+  // Each element tagged data-wh-live="<region> <key>" takes its region's patch, unless it
+  // already shows that version or a newer one (a reconnect's per-client update may have).
+  function applyLive(msg) {
+    if (typeof mounted_app === "undefined" || !mounted_app) return;
+    const elements = mounted_app.elements;
+    const at = Date.parse(msg.at || "");
+    for (const id in elements) {
+      const el = elements[id];
+      const props = el && el.props;
+      if (!props) continue;
+      const updated = props["data-wh-updated"];
+      if (updated !== undefined) {
+        if (!isNaN(at) && !(Date.parse(updated) >= at)) props["data-wh-updated"] = msg.at;
+        continue;
+      }
+      const tag = props["data-wh-live"];
+      if (!tag) continue;
+      const space = tag.indexOf(" ");
+      if (tag.slice(space + 1) !== msg.k) continue;
+      const patch = msg.p[tag.slice(0, space)];
+      if (!patch || (props["data-wh-v"] || 0) >= msg.v) continue;
+      for (const name in patch.props || {}) props[name] = patch.props[name];
+      if (patch.style) el.style = Object.assign({}, el.style, patch.style);
+      if (patch.text !== undefined) el.text = patch.text;
+      props["data-wh-v"] = msg.v;
+      if (patch.m) mounted_app.$nextTick(() => getElement(id)?.[patch.m]?.());
+    }
+  }
+
+  // nicegui.js creates window.socket when the page mounts: listen from its first message on.
+  let socket;
+  Object.defineProperty(window, "socket", {
+    configurable: true,
+    get: () => socket,
+    set: (value) => {
+      socket = value;
+      if (value && value.on) value.on("wh_live", applyLive);
+    },
+  });
+
   function connectionState() {
     if (!navigator.onLine) return "offline";
     const socket = window.socket;

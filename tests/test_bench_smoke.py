@@ -150,16 +150,36 @@ def test_the_floor_replays_each_write_with_the_payload_that_showed_it() -> None:
     def write(sent_at: float, entry_id: int) -> WriteResult:
         return WriteResult(1, "start", 201, sent_at, sent_at + 0.1, 0.0, entry_id, None)
 
-    def table(*ids: int) -> dict[str, Any]:
-        return {"52": {"props": {"rows": [{"entry_id": i} for i in ids]}}}
+    tag = "team.timers active_timers:team:1"
 
-    other = {"7": {"text": "2"}}
-    captured = [(0.5, table()), (1.8, table(1)), (2.2, table(1, 2)), (2.3, other)]
+    def table(version: int, *ids: int) -> tuple[str, dict[str, Any]]:  # the whole element
+        rows = [{"entry_id": i} for i in ids]
+        props = {"rows": rows, "data-wh-live": tag, "data-wh-v": version}
+        return "update", {"52": {"props": props}}
+
+    def live(version: int, *ids: int, key: str = "active_timers:team:1") -> tuple[str, Any]:
+        rows = [{"entry_id": i} for i in ids]
+        return "wh_live", {"k": key, "v": version, "p": {"team.timers": {"props": {"rows": rows}}}}
+
+    other = ("update", {"7": {"text": "2"}})
+    elsewhere = live(9, 5, key="active_timers:team:2")  # another team's key: not this table
+    captured = [
+        (0.5, *table(2)),
+        (1.8, *live(3, 1)),
+        (2.2, *table(3, 1, 2)),
+        (2.3, *other),
+        (2.4, *elsewhere),
+        (2.9, *live(4, 1, 2, 3)),
+    ]
     # The push for the first write arrives after the second write was sent: it stays with it.
     batches = payloads_per_write(
-        [write(1.0, 1), write(1.5, 2)], captured, watch_id="52", row_key="entry_id"
+        [write(1.0, 1), write(1.5, 2), write(2.5, 3)],
+        captured,
+        watch_id="52",
+        watch_tag=tag,
+        row_key="entry_id",
     )
-    assert batches == [[table(1)], [table(1, 2), other]]
+    assert batches == [[live(3, 1)], [table(3, 1, 2)], [other, elsewhere, live(4, 1, 2, 3)]]
 
 
 def test_bench_has_its_own_flags(capsys: pytest.CaptureFixture[str]) -> None:

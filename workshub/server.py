@@ -3,6 +3,7 @@ one `System` (the composition root)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -68,6 +69,16 @@ def _announce(settings: Settings, *, seeded: bool) -> None:
         print(f"  demo logins (password '{DEMO_PASSWORD}'): {logins}", flush=True)
 
 
+def _freeze_startup_objects() -> None:
+    """Everything alive once the app has started (modules, NiceGUI, SQLAlchemy's metadata, the
+    seeded caches) lives as long as the process: move it out of the collector's generations, so
+    a full collection while pages are pushing walks only what pages and requests made — on a
+    loaded app it otherwise stalls the loop for 45–75 ms every few writes (SPEC §9 latency)."""
+    gc.collect()
+    gc.freeze()
+    log.info("froze %d start-up objects out of the garbage collector", gc.get_freeze_count())
+
+
 def serve(settings: Settings) -> None:
     """`workshub serve`: migrate, seed the demo into an empty database if enabled, serve."""
     logging.basicConfig(
@@ -80,6 +91,7 @@ def serve(settings: Settings) -> None:
         seeded = summary is not None
     Storage.path = settings.data_dir / "nicegui"  # NiceGUI's user storage lives with the data
     create_app(system)
+    app.on_startup(_freeze_startup_objects)
     _announce(settings, seeded=seeded)
     ui.run(
         host=settings.host,

@@ -44,18 +44,30 @@ def test_a_started_timer_shows_on_the_managers_team_page(
     _set_timer(member, server, running=False)
 
     manager = new_context().new_page()
+    frames: list[str] = []
+    manager.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
     sign_in(manager, server.url, "manager@demo.test")
     assert manager.url.endswith("/team")
     working_now = manager.get_by_test_id("active-timers-list")
     expect(working_now).to_be_visible()
     expect(working_now).not_to_contain_text(name)
+    working_count = manager.get_by_test_id("kpi-active-timers")
+    expect(working_count).not_to_have_text("—")
+    before = int(working_count.inner_text())
+    frames.clear()
 
     try:
         _set_timer(member, server, running=True)
         expect(working_now).to_contain_text(name, timeout=5_000)
+        expect(working_count).to_have_text(str(before + 1))
     finally:
         _set_timer(member, server, running=False)
     expect(working_now).not_to_contain_text(name, timeout=5_000)
+    # It came as the one message broadcast to every /team of this team, not as an element
+    # update serialised for this client (workshub/ui/broadcast.py).
+    showing = [frame for frame in frames if name in frame]
+    assert showing, "no websocket frame carried the change"
+    assert all('"wh_live"' in frame for frame in showing), showing[:2]
 
 
 def test_the_week_selector_changes_the_client_health_table(page: Page, server: Server) -> None:

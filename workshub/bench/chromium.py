@@ -1,8 +1,8 @@
 """Real Chromium pages (Debian's, driven by Playwright): the cross-check of the emulated
 dashboards, and time to interactive for the page scenario.
 
-A watcher page records, in the page itself, when each socket `update` carrying the watched
-element arrived (`performance.timeOrigin + performance.now()`, epoch ms, comparable with the
+A watcher page records, in the page itself, when the watched element's rows changed in the
+page's state (whether NiceGUI's `update` or WorksHub's `wh_live` brought them) (`performance.timeOrigin + performance.now()`, epoch ms, comparable with the
 orchestrator's `time.time()`), and the row keys it showed.
 """
 
@@ -46,12 +46,18 @@ WATCH = """([testId, rowKey]) => {
   if (!element) return false;
   const id = element[0];
   window.__bench = [];
-  window.socket.on('update', (msg) => {
+  // Whatever brings the rows (NiceGUI's update, WorksHub's wh_live broadcast), record when
+  // the page's own state for the element changed.
+  const rows = () => {
+    const el = mounted_app.elements[id];
+    if (!el || !el.props || el.props.loading || !Array.isArray(el.props.rows)) return null;
+    return el.props.rows.map((row) => row[rowKey]).join(',');
+  };
+  Vue.watch(rows, (keys) => {
+    if (keys === null) return;
     const at = performance.timeOrigin + performance.now();
-    const el = msg[id];
-    if (!el || !el.props || el.props.loading || !Array.isArray(el.props.rows)) return;
-    window.__bench.push([at, el.props.rows.map((row) => row[rowKey])]);
-  });
+    window.__bench.push([at, keys === '' ? [] : keys.split(',').map(Number)]);
+  }, { flush: 'sync' });
   return true;
 }"""
 

@@ -3,7 +3,8 @@ client, on the same stack NiceGUI runs on (uvicorn with wsproto, orjson). Whatev
 adds on top of pushing the same bytes to the same clients is measured against it.
 
 Run as its own process: `python -m workshub.bench.floor --port P`. `POST /broadcast` with
-`{"messages": [payload, ...]}` emits each payload as one socket.io `update` to every client.
+`{"messages": [[event, payload], ...]}` emits each payload as one socket.io `event` (NiceGUI's
+`update`, WorksHub's `wh_live`) to every client.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def build_app() -> socketio.ASGIApp:
 
     async def broadcast(request: Request) -> Response:
         body = orjson.loads(await request.body())
-        for payload in body["messages"]:
-            await sio.emit("update", payload)
+        for event, payload in body["messages"]:
+            await sio.emit(event, payload)
         return Response(status_code=204)
 
     async def health(_: Request) -> Response:

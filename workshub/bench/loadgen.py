@@ -23,7 +23,7 @@ import httpx
 
 from workshub.bench.browser import LoadedPage, PageSocket, element_by_testid, parse_page
 
-__all__ = ["ClientRecord", "LoadConfig", "main", "rows_of"]
+__all__ = ["ClientRecord", "LoadConfig", "Watched", "main", "rows_of"]
 
 Mode = Literal["nicegui", "floor"]
 READY_TIMEOUT_S = 120.0
@@ -39,6 +39,7 @@ class LoadConfig:
     cookies: list[str] = field(default_factory=list)  # round-robin over the clients
     watch: str = "active-timers-list"  # data-testid of the element whose rows are recorded
     watch_id: str | None = None  # floor mode: the element id inside the replayed payloads
+    watch_tag: str | None = None  # floor mode: its broadcast region tag ("<region> <key>")
     row_key: str = "entry_id"
     concurrency: int = 16
     capture_first: bool = True  # keep client 0's whole update payloads (the floor replays them)
@@ -69,13 +70,50 @@ def rows_of(element: dict[str, Any] | None, row_key: str) -> list[Any] | None:
     return [row.get(row_key) for row in rows if isinstance(row, dict)]
 
 
+class Watched:
+    """The watched element as the browser holds it: replaced by NiceGUI `update` messages,
+    patched by WorksHub's `wh_live` broadcasts (as assets/workshub.js does)."""
+
+    def __init__(self, element_id: str | None, element: dict[str, Any] | None = None) -> None:
+        self.id = element_id
+        self.element: dict[str, Any] = dict(element or {})
+
+    @property
+    def tag(self) -> str | None:
+        return (self.element.get("props") or {}).get("data-wh-live")
+
+    def take(self, message_type: str, payload: dict[str, Any]) -> bool:
+        """Apply one message; True if it changed the watched element."""
+        if message_type == "update":
+            if self.id is None or self.id not in payload:
+                return False
+            self.element = dict(payload[self.id] or {})
+            return True
+        if message_type != "wh_live" or not self.tag:
+            return False
+        name, _, key = self.tag.partition(" ")
+        patch = (payload.get("p") or {}).get(name)
+        props = dict(self.element.get("props") or {})
+        if key != payload.get("k") or patch is None or props.get("data-wh-v", 0) >= payload["v"]:
+            return False
+        props.update(patch.get("props") or {})
+        props["data-wh-v"] = payload["v"]
+        self.element = {**self.element, "props": props}
+        if "text" in patch:
+            self.element["text"] = patch["text"]
+        return True
+
+
 class _Dashboard:
     def __init__(self, config: LoadConfig, index: int, http: httpx.AsyncClient | None) -> None:
         self.config, self.index, self.http = config, index, http
         self.record = ClientRecord()
-        self.captured: list[tuple[float, dict[str, Any]]] = []
+        self.captured: list[tuple[float, str, dict[str, Any]]] = []
         self.socket: PageSocket | None = None
-        self.watch_id: str | None = config.watch_id
+        self.watched = Watched(
+            config.watch_id,
+            {"props": {"data-wh-live": config.watch_tag}} if config.watch_tag else None,
+        )
         self.ready = asyncio.Event()
 
     async def open(self) -> None:
@@ -90,10 +128,11 @@ class _Dashboard:
                 response.raise_for_status()
                 page = parse_page(response.text, url=str(response.url))
                 record.page_ms = (time.monotonic() - started) * 1000
-                self.watch_id = element_by_testid(page.elements, config.watch)
-                if self.watch_id is None:
+                watch_id = element_by_testid(page.elements, config.watch)
+                if watch_id is None:
                     raise RuntimeError(f"{page.url} has no data-testid={config.watch}")
-                self._state(time.monotonic(), page.elements.get(self.watch_id))
+                self.watched = Watched(watch_id, page.elements.get(watch_id))
+                self._state(time.monotonic())
                 socket = PageSocket(page, config.base_url, cookie=cookie, on_message=self._on)
             else:
                 page = LoadedPage(url=config.base_url, elements={}, query={}, bytes=0)
@@ -116,15 +155,15 @@ class _Dashboard:
         return self.config.mode == "floor" or self.record.ready_at is not None
 
     def _on(self, received_at: float, message_type: str, payload: dict[str, Any]) -> None:
-        if message_type != "update":
+        if message_type not in ("update", "wh_live"):
             return
         if self.index == 0 and self.config.capture_first:
-            self.captured.append((received_at, payload))
-        if self.watch_id is not None and self.watch_id in payload:
-            self._state(received_at, payload[self.watch_id])
+            self.captured.append((received_at, message_type, payload))
+        if self.watched.take(message_type, payload):
+            self._state(received_at)
 
-    def _state(self, at: float, element: dict[str, Any] | None) -> None:
-        rows = rows_of(element, self.config.row_key)
+    def _state(self, at: float) -> None:
+        rows = rows_of(self.watched.element, self.config.row_key)
         if rows is None:
             return
         self.record.states.append((at, rows))
@@ -180,7 +219,7 @@ async def run(config: LoadConfig) -> None:
                 "errors": errors[:5],
                 "error_count": len(errors),
                 "connect_s": round(connected_s, 3),
-                "watch_id": dashboards[0].watch_id if dashboards else None,
+                "watch_id": dashboards[0].watched.id if dashboards else None,
             }
         )
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
@@ -189,7 +228,8 @@ async def run(config: LoadConfig) -> None:
         result = {
             "clients": [asdict(d.record) for d in dashboards],
             "captured": dashboards[0].captured if dashboards else [],
-            "watch_id": dashboards[0].watch_id if dashboards else None,
+            "watch_id": dashboards[0].watched.id if dashboards else None,
+            "watch_tag": dashboards[0].watched.tag if dashboards else None,
         }
         Path(config.out).write_text(json.dumps(result))
         await _bounded(config.concurrency, [d.close() for d in dashboards])

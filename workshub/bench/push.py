@@ -23,7 +23,7 @@ import psutil
 
 from workshub.bench.api_writes import Action, WriteResult, timer_write
 from workshub.bench.cast import Cast, Writer
-from workshub.bench.loadgen import rows_of
+from workshub.bench.loadgen import Watched, rows_of
 from workshub.bench.processes import LoadGenerator, Server
 from workshub.bench.stats import Expected, arrivals, summary
 
@@ -177,19 +177,22 @@ def analyse(
 
 def payloads_per_write(
     writes: Sequence[WriteResult],
-    captured: Sequence[tuple[float, dict[str, Any]]],
+    captured: Sequence[tuple[float, str, dict[str, Any]]],
     *,
     watch_id: str,
+    watch_tag: str | None,
     row_key: str,
-) -> list[list[dict[str, Any]]]:
-    """Dashboard 0's `update` payloads, per write: those received after the previous write
-    showed up to the one that showed this write (by content, not by clock, so a push slower
-    than the writes' pace stays with its own write)."""
-    states = [
-        (at, rows)
-        for at, payload in captured
-        if (rows := rows_of(payload.get(watch_id), row_key)) is not None
-    ]
+) -> list[list[tuple[str, dict[str, Any]]]]:
+    """Dashboard 0's messages (`update`s and `wh_live` broadcasts), per write: those received
+    after the previous write showed up to the one that showed this write (by content, not by
+    clock, so a push slower than the writes' pace stays with its own write)."""
+    watched = Watched(watch_id, {"props": {"data-wh-live": watch_tag}} if watch_tag else None)
+    states = []
+    for at, message_type, payload in captured:
+        if watched.take(message_type, payload):
+            rows = rows_of(watched.element, row_key)
+            if rows is not None:
+                states.append((at, rows))
     found = iter(arrivals(expected_of(writes), states))
     bounds: list[float] = []
     latest = -math.inf
@@ -197,11 +200,11 @@ def payloads_per_write(
         arrived = next(found) if is_shown(write) else None
         latest = max(latest, arrived) if arrived is not None else latest
         bounds.append(latest)
-    batches: list[list[dict[str, Any]]] = [[] for _ in writes]
-    for at, payload in captured:
+    batches: list[list[tuple[str, dict[str, Any]]]] = [[] for _ in writes]
+    for at, message_type, payload in captured:
         if writes and at >= writes[0].sent_at:
             index = min(bisect.bisect_left(bounds, at), len(writes) - 1)
-            batches[index].append(payload)
+            batches[index].append((message_type, payload))
     return batches
 
 
@@ -219,7 +222,7 @@ async def floor_phase(
     floor: Server,
     loadgen: LoadGenerator,
     *,
-    batches: Sequence[list[dict[str, Any]]],
+    batches: Sequence[list[tuple[str, dict[str, Any]]]],
     offsets: Sequence[float],
     settle_s: float,
 ) -> tuple[FloorRecord, dict[str, Any]]:

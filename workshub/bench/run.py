@@ -233,9 +233,14 @@ async def _with_dashboards(
         )
         floor_input = {
             "watch_id": records["watch_id"],
+            "watch_tag": records["watch_tag"],
             "writes": raw.writes,
             "batches": payloads_per_write(
-                raw.writes, records["captured"], watch_id=records["watch_id"], row_key=ROW_KEY
+                raw.writes,
+                records["captured"],
+                watch_id=records["watch_id"],
+                watch_tag=records["watch_tag"],
+                row_key=ROW_KEY,
             ),
         }
     else:
@@ -323,6 +328,7 @@ async def _floor(options: BenchOptions, work: Path, floor_input: dict[str, Any])
             clients=n,
             out=str(work / "floor-records.json"),
             watch_id=floor_input["watch_id"],
+            watch_tag=floor_input["watch_tag"],
             row_key=ROW_KEY,
             capture_first=False,
         )

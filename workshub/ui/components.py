@@ -60,12 +60,16 @@ def rag_html(rag: str | None) -> str:
     return f'<span class="wh-rag wh-rag-{rag}">{RAG_ICON[rag]} {rag.title()}</span>'
 
 
-def kpi_tile(label: str, test_id: str, model: Any, attribute: str, hint: str = "") -> ui.label:
-    """A KPI: its label, its value bound to one view-model attribute, an optional hint."""
+def kpi_tile(
+    label: str, test_id: str, model: Any = None, attribute: str = "", hint: str = ""
+) -> ui.label:
+    """A KPI: its label, its value (bound to one view-model attribute when given; else the
+    caller fills it, e.g. as a broadcast region), an optional hint."""
     with ui.element("div").classes("wh-card"):
         ui.label(label).classes("wh-kpi-label")
-        value = tid(ui.label().classes("wh-kpi-value"), test_id)
-        value.bind_text_from(model, attribute)
+        value = tid(ui.label("—").classes("wh-kpi-value"), test_id)
+        if model is not None:
+            value.bind_text_from(model, attribute)
         if hint:
             ui.label(hint).classes("wh-kpi-hint")
     return value

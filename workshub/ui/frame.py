@@ -104,10 +104,14 @@ def _connection_badge(page: LivePage) -> None:
         tid(ui.label("live"), "connection-status")
         age = ui.label("").classes("q-ml-xs").props('data-wh-updated=""')
 
-    def show_age(iso: str) -> None:
-        age.props(f'data-wh-updated="{iso}"')
+    def show_age(iso: str, quiet: bool) -> None:
+        if quiet:  # the browser has it from the broadcast; kept here for a reconnect
+            dict.__setitem__(age._props, "data-wh-updated", iso)
+        else:
+            age.props(f'data-wh-updated="{iso}"')
 
     page.on_age.append(show_age)
+    context.client.on_connect(age.update)  # quiet ages are not replayed after a reconnect
 
 
 def _refresh_all(page: LivePage) -> None:

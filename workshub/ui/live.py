@@ -158,6 +158,10 @@ class LiveDashboard(Layered):
         self._listeners: list[OnChange] = [on_change] if on_change else []
         self._unsubscribe: Callable[[], None] | None = None
         self._touch: OnChange | None = None  # the page's age tracker for this view
+        # Shown through broadcast regions (workshub.ui.broadcast): a push's new age reaches the
+        # browser with the broadcast, so the page need not send it to this client itself.
+        self.shared = False
+        self.pushing = False  # inside `_on_push`: the listeners see a pushed diff
 
     def on_change(self, listener: OnChange) -> None:
         self._listeners.append(listener)
@@ -224,7 +228,11 @@ class LiveDashboard(Layered):
         snapshot = self.system.store.get_cached(self.key)
         computed_at = iso_utc(snapshot.computed_at) if snapshot else self.computed_at
         self._stamp(update.version, computed_at, False)
-        self._show(changed, fields_before)
+        self.pushing = True
+        try:
+            self._show(changed, fields_before)
+        finally:
+            self.pushing = False
 
     def _stamp(self, version: int, computed_at: str | None, stale: bool) -> None:
         self.version = version
@@ -336,7 +344,8 @@ class LivePage:
         self.viewer = viewer
         self.dashboards: list[LiveDashboard] = []
         self.age: str | None = None  # newest computed_at among this page's dashboards (ISO)
-        self.on_age: list[Callable[[str], None]] = []
+        # (iso, quiet): quiet when the broadcast already carried the new age to the browser
+        self.on_age: list[Callable[[str, bool], None]] = []
         context.client.on_delete(self.close)
 
     def dashboard(
@@ -386,8 +395,9 @@ class LivePage:
     def _touch(self, view: LiveDashboard) -> None:
         if view.computed_at and (self.age is None or view.computed_at > self.age):
             self.age = view.computed_at
+            quiet = view.shared and view.pushing and not view.layers.pending
             for listener in self.on_age:
-                listener(view.computed_at)
+                listener(view.computed_at, quiet)
 
 
 def live_dashboard(

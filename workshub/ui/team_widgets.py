@@ -22,10 +22,10 @@ __all__ = [
     "currency_prefix",
     "member_rows",
     "members_table",
-    "show_workload",
     "timer_rows",
     "timers_table",
     "week_options",
+    "workload",
     "workload_chart",
 ]
 
@@ -225,33 +225,42 @@ def timer_rows(
 # --- workload chart --------------------------------------------------------------------------
 
 
-def workload_chart() -> ui.echart:
-    """Hours against capacity per person: a light capacity track with the hours bar over it."""
+def _workload_options(names: list[str], capacity: list[float], hours: list[Any]) -> dict[str, Any]:
     bar = {"type": "bar", "barWidth": "55%", "barGap": "-100%"}
-    options = {
+    return {
         "animationDuration": 300,
         "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
         "legend": {"top": 0, "left": 0, "data": ["Hours", "Capacity"]},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "xAxis": {"type": "value", "axisLabel": {"formatter": "{value} h"}},
-        "yAxis": {"type": "category", "inverse": True, "data": []},
+        "yAxis": {"type": "category", "inverse": True, "data": names},
         "series": [
-            {"name": "Capacity", "itemStyle": {"color": TRACK}, "data": [], **bar},
-            {"name": "Hours", "itemStyle": {"color": ACCENT}, "data": [], **bar},
+            {"name": "Capacity", "itemStyle": {"color": TRACK}, "data": capacity, **bar},
+            {"name": "Hours", "itemStyle": {"color": ACCENT}, "data": hours, **bar},
         ],
     }
-    return ui.echart(options).classes("w-full").style("height: 200px")
 
 
-def show_workload(chart: ui.echart, members: list[Mapping[str, Any]]) -> None:
-    """Replace the chart's series (a team is small: resending them is cheaper than diffing)."""
-    hours = []
+def workload_chart() -> ui.echart:
+    """Hours against capacity per person: a light capacity track with the hours bar over it."""
+    return ui.echart(_workload_options([], [], [])).classes("w-full").style("height: 200px")
+
+
+def workload(members: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The chart for these members, as a patch of its element (options, height): a team is
+    small, so resending its series is cheaper than diffing them."""
+    hours: list[Any] = []
     for member in members:
         value = round(member["hours"], 1)
         over = (member.get("utilization") or 0) > OVER_CAPACITY
         hours.append({"value": value, "itemStyle": {"color": OVER}} if over else value)
-    chart.options["yAxis"]["data"] = [member["name"] for member in members]
-    chart.options["series"][0]["data"] = [round(member["capacity"], 1) for member in members]
-    chart.options["series"][1]["data"] = hours
-    chart.style(f"height: {max(200, 34 * len(members) + 60)}px")
-    chart.update()
+    options = _workload_options(
+        [member["name"] for member in members],
+        [round(member["capacity"], 1) for member in members],
+        hours,
+    )
+    return {
+        "props": {"options": options},
+        "style": {"height": f"{max(200, 34 * len(members) + 60)}px"},
+        "m": "update_chart",
+    }

@@ -8,12 +8,13 @@ admin only; for everyone else it is neither rendered nor sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from fastapi.responses import RedirectResponse
-from nicegui import binding, events, ui
+from nicegui import events, ui
 
 from workshub.app import System
 from workshub.csv_export import team_members_csv
@@ -22,6 +23,7 @@ from workshub.domain.scope import Viewer
 from workshub.domain.services.reference import list_teams
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import read
+from workshub.ui.broadcast import Patch, Region, Renderer, broadcaster, region
 from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, kpi_tile, section, tid
 from workshub.ui.csv_downloads import corner, entries_button, table_button
 from workshub.ui.frame import frame
@@ -32,29 +34,16 @@ from workshub.ui.team_widgets import (
     member_rows,
     members_table,
     money_per_hour,
-    show_workload,
     timer_rows,
     timers_table,
     week_options,
+    workload,
     workload_chart,
 )
 
-__all__ = ["TEAM_ROLES", "TeamModel", "register"]
+__all__ = ["TEAM_ROLES", "TeamBoard", "register"]
 
 TEAM_ROLES = frozenset({Role.manager, Role.slt, Role.admin})
-
-
-@binding.bindable_dataclass
-class TeamModel:
-    """What /team shows outside its tables, one attribute per bound element."""
-
-    kpi_tracked: str = "—"
-    kpi_capacity: str = ""
-    kpi_utilization: str = "—"
-    kpi_billable: str = "—"
-    kpi_active: str = "—"
-    kpi_revenue: str = "—"
-    kpi_rate: str = "—"
 
 
 @dataclass
@@ -62,6 +51,7 @@ class Widgets:
     members: ui.table
     timers: ui.table
     chart: ui.echart
+    kpis: dict[str, ui.label]  # KPI name -> its value label
     status: ui.element  # holds the error banner of the current keys; rebuilt on a switch
 
 
@@ -69,25 +59,80 @@ def this_week(system: System) -> date:
     return week_start(local_date(system.clock.now(), system.tz))
 
 
-class TeamBoard:
-    """One team and one week, live. A switch replaces the affected keys; a push from a key
-    that was switched away from (a late first snapshot) is ignored."""
+# --- what each region shows: pure functions of the key's data (workshub.ui.broadcast) ----------
 
-    def __init__(
-        self, page: LivePage, model: TeamModel, widgets: Widgets, *, team_id: int, week: date
-    ) -> None:
-        self.page, self.model, self.widgets = page, model, widgets
+
+def _members(system: System, data: Mapping[str, Any]) -> Patch:
+    today = local_date(system.clock.now(), system.tz)
+    rows = member_rows(data.get("members") or [], tz=system.tz, today=today)
+    return {"props": {"rows": rows, "loading": False}}
+
+
+def _workload(_system: System, data: Mapping[str, Any]) -> Patch:
+    return workload(list(data.get("members") or []))
+
+
+def _timers(system: System, data: Mapping[str, Any]) -> Patch:
+    rows = timer_rows(data.get("timers") or [], now=system.clock.now(), tz=system.tz)
+    return {"props": {"rows": rows, "loading": False}}
+
+
+def _working_now(_system: System, data: Mapping[str, Any]) -> Patch:
+    return {"text": str(len(data.get("timers") or []))}
+
+
+def _text(format_value: Callable[[System, Mapping[str, Any]], str]) -> Renderer:
+    return lambda system, data: {"text": format_value(system, data)}
+
+
+def _money(field: str, system: System, data: Mapping[str, Any]) -> str:
+    value = data.get(field)
+    if field == "effective_rate":
+        return money_per_hour(value, system.org.currency)
+    return "—" if value is None else fmt_money(value, currency_prefix(system.org.currency))
+
+
+KPIS: dict[str, Renderer] = {
+    "tracked": _text(lambda _s, data: fmt_hours(data.get("tracked_hours"))),
+    "capacity": _text(
+        lambda system, data: (
+            f"of {fmt_hours(data.get('capacity_hours'))} h capacity · "
+            f"{week_label(data.get('week'), system)}"
+        )
+    ),
+    "utilization": _text(lambda _s, data: fmt_pct(data.get("utilization"))),
+    "billable": _text(lambda _s, data: fmt_pct(data.get("billable_pct"))),
+    "revenue": _text(lambda system, data: _money("revenue", system, data)),
+    "rate": _text(lambda system, data: _money("effective_rate", system, data)),
+}
+
+
+class TeamBoard:
+    """One team and one week, live: each widget is a broadcast region of its key. A switch
+    moves the affected regions to the new keys."""
+
+    def __init__(self, page: LivePage, widgets: Widgets, *, team_id: int, week: date) -> None:
+        self.page, self.widgets = page, widgets
         self.system = page.system
         self.team_id, self.week = team_id, week
         self.views: dict[str, LiveDashboard] = {
-            "metrics": page.dashboard("metrics", "team", team_id, week, on_change=self._metrics),
-            "team_data": page.dashboard(
-                "team_data", "team", team_id, week, on_change=self._members
-            ),
-            "active_timers": page.dashboard(
-                "active_timers", "team", team_id, on_change=self._timers
-            ),
+            "metrics": page.dashboard("metrics", "team", team_id, week),
+            "team_data": page.dashboard("team_data", "team", team_id, week),
+            "active_timers": page.dashboard("active_timers", "team", team_id),
         }
+        self.regions: dict[str, list[Region]] = {kind: [] for kind in self.views}
+
+        def add(kind: str, name: str, element: ui.element, render: Renderer) -> None:
+            self.regions[kind].append(region(self.system, name, element, self.views[kind], render))
+
+        add("team_data", "team.members", widgets.members, _members)
+        add("team_data", "team.workload", widgets.chart, _workload)
+        add("active_timers", "team.timers", widgets.timers, _timers)
+        if "active" in widgets.kpis:
+            add("active_timers", "team.kpi.active", widgets.kpis["active"], _working_now)
+        for name, render in KPIS.items():
+            if name in widgets.kpis:
+                add("metrics", f"team.kpi.{name}", widgets.kpis[name], render)
         self._show_status()
 
     def show(self, *, team_id: int, week: date) -> None:
@@ -103,14 +148,13 @@ class TeamBoard:
             change: dict[str, Any] = {"scope_id": team_id}
             if old.key.week is not None:
                 change["week"] = week
-            self.views[kind] = self.page.replace(old, **change)
+            view = self.views[kind] = self.page.replace(old, **change)
+            for moved in self.regions[kind]:
+                broadcaster(self.system).move(moved, view)
         self.widgets.members.props("loading")
         if "active_timers" in kinds:
             self.widgets.timers.props("loading")
         self._show_status()
-
-    def _current(self, kind: str, data: dict[str, Any]) -> bool:
-        return data is self.views[kind].data
 
     def _show_status(self) -> None:
         """The banner follows the current team_data key (the page's main data)."""
@@ -121,49 +165,6 @@ class TeamBoard:
             ui.label().classes("wh-banner-error").bind_text_from(
                 view, "error"
             ).bind_visibility_from(view, "error", backward=bool)
-
-    def _metrics(self, data: dict[str, Any], _changed: dict[str, Any]) -> None:
-        if not self._current("metrics", data):
-            return
-        model = self.model
-        model.kpi_tracked = fmt_hours(data.get("tracked_hours"))
-        capacity = fmt_hours(data.get("capacity_hours"))
-        model.kpi_capacity = (
-            f"of {capacity} h capacity · {week_label(data.get('week'), self.system)}"
-        )
-        model.kpi_utilization = fmt_pct(data.get("utilization"))
-        model.kpi_billable = fmt_pct(data.get("billable_pct"))
-        if self.page.viewer.sees_money:
-            currency = self.system.org.currency
-            revenue = data.get("revenue")
-            model.kpi_revenue = (
-                "—" if revenue is None else fmt_money(revenue, currency_prefix(currency))
-            )
-            model.kpi_rate = money_per_hour(data.get("effective_rate"), currency)
-
-    def _members(self, data: dict[str, Any], changed: dict[str, Any]) -> None:
-        if not self._current("team_data", data):
-            return
-        self.widgets.members.props(remove="loading")
-        if "members" not in changed:
-            return
-        members = data.get("members") or []
-        today = local_date(self.system.clock.now(), self.system.tz)
-        self.widgets.members.rows = member_rows(members, tz=self.system.tz, today=today)
-        self.widgets.members.update()
-        show_workload(self.widgets.chart, members)
-
-    def _timers(self, data: dict[str, Any], changed: dict[str, Any]) -> None:
-        if not self._current("active_timers", data):
-            return
-        self.widgets.timers.props(remove="loading")
-        if "timers" not in changed:
-            return
-        timers = data.get("timers") or []
-        now = self.system.clock.now()
-        self.widgets.timers.rows = timer_rows(timers, now=now, tz=self.system.tz)
-        self.widgets.timers.update()
-        self.model.kpi_active = str(len(timers))
 
 
 def week_label(week: str | None, system: System) -> str:
@@ -211,7 +212,6 @@ def may_see_team(me: Viewer, team_id: int, team_ids: set[int]) -> bool:
 
 def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]]) -> None:
     page = LivePage(system, viewer)
-    model = TeamModel()
     team_id = default_team(viewer, teams)
     current = this_week(system)
     with frame(page, title="Team", active="/team"):
@@ -219,9 +219,9 @@ def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]])
             no_team_state(viewer)
             return
         team_select, week_select, status = pickers(viewer, teams, team_id=team_id, week=current)
-        kpis(model, sees_money=viewer.sees_money)
-        widgets = content(status)
-    board = TeamBoard(page, model, widgets, team_id=team_id, week=current)
+        values = kpis(sees_money=viewer.sees_money)
+        widgets = content(status, values)
+    board = TeamBoard(page, widgets, team_id=team_id, week=current)
     with corner(beside=widgets.members):  # in the People card
         export_buttons(system, board)
     team_ids = {team["id"] for team in teams}
@@ -312,28 +312,28 @@ def pickers(
     return team_select, week_select, status
 
 
-def kpis(model: TeamModel, *, sees_money: bool) -> None:
+def kpis(*, sees_money: bool) -> dict[str, ui.label]:
+    """The KPI tiles; their values are filled by the board's regions."""
+    values: dict[str, ui.label] = {}
     with ui.element("div").classes("wh-kpis"):
         with ui.element("div").classes("wh-card"):
             ui.label("Hours tracked").classes("wh-kpi-label")
-            tid(ui.label().classes("wh-kpi-value"), "kpi-tracked-hours").bind_text_from(
-                model, "kpi_tracked"
-            )
-            ui.label().classes("wh-kpi-hint").bind_text_from(model, "kpi_capacity")
-        kpi_tile(
-            "Utilization (tracked ÷ capacity)",
-            "kpi-utilization",
-            model,
-            "kpi_utilization",
+            values["tracked"] = tid(ui.label("—").classes("wh-kpi-value"), "kpi-tracked-hours")
+            values["capacity"] = ui.label("").classes("wh-kpi-hint")
+        values["utilization"] = kpi_tile("Utilization (tracked ÷ capacity)", "kpi-utilization")
+        values["billable"] = kpi_tile(
+            "Billable share", "kpi-billable-pct", hint="billable ÷ tracked"
         )
-        kpi_tile("Billable share", "kpi-billable-pct", model, "kpi_billable", "billable ÷ tracked")
-        kpi_tile("Working now", "kpi-active-timers", model, "kpi_active", "timers running")
+        values["active"] = kpi_tile("Working now", "kpi-active-timers", hint="timers running")
         if sees_money:
-            kpi_tile("Revenue", "kpi-revenue", model, "kpi_revenue")
-            kpi_tile("Effective rate", "kpi-effective-rate", model, "kpi_rate", "revenue ÷ hours")
+            values["revenue"] = kpi_tile("Revenue", "kpi-revenue")
+            values["rate"] = kpi_tile(
+                "Effective rate", "kpi-effective-rate", hint="revenue ÷ hours"
+            )
+    return values
 
 
-def content(status: ui.element) -> Widgets:
+def content(status: ui.element, kpis: dict[str, ui.label]) -> Widgets:
     """The lists: empty states are the tables' own no-data rows (no extra elements)."""
     with section("People").classes("w-full"):
         members = members_table()
@@ -342,4 +342,4 @@ def content(status: ui.element) -> Widgets:
             timers = timers_table()
         with section("Workload · hours vs capacity"):
             chart = workload_chart()
-    return Widgets(members=members, timers=timers, chart=chart, status=status)
+    return Widgets(members=members, timers=timers, chart=chart, kpis=kpis, status=status)

@@ -1,0 +1,126 @@
+"""Broadcast regions (workshub/ui/broadcast.py): a push reaches every page showing a region as
+one `wh_live` message per key and money visibility, rendered once; a page with its own pending
+edits falls back to its own update; a reconnect re-sends what the broadcasts carried.
+
+Simulated clients hold no socket.io rooms, so the emits are recorded instead of sent; what
+each page's elements hold server-side is what a (re)connect would send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from nicegui import core
+from nicegui.testing.user import User
+
+from tests.api.conftest import Org
+from tests.ui.conftest import SignIn, settle, viewer_of, wait_for
+from tests.ui.test_team import start_timer, the
+from workshub.app import System
+from workshub.clock import FakeClock
+from workshub.domain.services import timer as timer_service
+from workshub.domain.uow import UnitOfWork
+from workshub.ui.broadcast import EVENT, broadcaster
+
+
+@pytest.fixture
+def emits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any], Any]]]:
+    sent: list[tuple[str, dict[str, Any], Any]] = []
+
+    async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
+        sent.append((event, data, room))
+
+    monkeypatch.setattr(core.sio, "emit", emit)
+    yield sent
+
+
+def timer_users(user: User) -> list[str]:
+    return [row["user"] for row in the(user, "active-timers-list").rows]
+
+
+async def test_one_message_per_key_reaches_every_manager_page(
+    user: User,
+    create_user: Callable[[], User],
+    ui_org: Org,
+    ui_system: System,
+    sign_in: SignIn,
+    emits: list[tuple[str, dict[str, Any], Any]],
+) -> None:
+    other = create_user()
+    await sign_in(user, ui_org.manager_a, path="/team")
+    await sign_in(other, ui_org.manager_a, path="/team")
+    for page in (user, other):
+        await wait_for(lambda page=page: the(page, "active-timers-list").rows == [], what="rows")
+    emits.clear()
+
+    start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
+    await settle(ui_system)
+    await wait_for(lambda: timer_users(user) == ["Member.A"], what="the timer on page 1")
+    assert timer_users(other) == ["Member.A"]
+
+    timers = [data for event, data, _ in emits if event == EVENT and "active_timers" in data["k"]]
+    assert len(timers) == 1, timers  # one message for both pages, not one per page
+    message = timers[0]
+    rooms = next(room for event, data, room in emits if data is message)
+    assert set(rooms) == {
+        the(user, "active-timers-list").client.id,
+        the(other, "active-timers-list").client.id,
+    }
+    rows = message["p"]["team.timers"]["props"]["rows"]
+    assert [row["user"] for row in rows] == ["Member.A"]
+    assert message["p"]["team.kpi.active"] == {"text": "1"}
+    # every page's element holds the broadcast version: what a reconnect re-sends
+    for page in (user, other):
+        assert the(page, "active-timers-list").props["data-wh-v"] == message["v"]
+        assert the(page, "kpi-active-timers").text == "1"
+
+
+def stop_timer(system: System, person: Any) -> None:
+    me = viewer_of(system, person)
+    with UnitOfWork(system.engine, system.hub, system.clock, actor_id=me.id) as uow:
+        timer_service.stop_timer(uow, me)
+
+
+async def test_money_is_broadcast_only_to_those_who_may_see_it(
+    user: User,
+    clock: FakeClock,
+    create_user: Callable[[], User],
+    ui_org: Org,
+    ui_system: System,
+    sign_in: SignIn,
+    emits: list[tuple[str, dict[str, Any], Any]],
+) -> None:
+    slt = create_user()
+    await sign_in(user, ui_org.manager_a, path="/team")
+    await sign_in(slt, ui_org.slt, path="/team")
+    await wait_for(lambda: bool(the(slt, "kpi-revenue").text != "—"), what="revenue shown")
+    start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
+    await settle(ui_system)
+    emits.clear()
+
+    clock.advance(hours=2)  # two billable hours more: tracked hours and revenue change
+    stop_timer(ui_system, ui_org.member_a)
+    await settle(ui_system)
+    await wait_for(lambda: the(user, "kpi-tracked-hours").text == "9.0", what="9.0 h")
+    metrics = [data for event, data, _ in emits if event == EVENT and "metrics" in data["k"]]
+    assert {"team.kpi.revenue" in m["p"] for m in metrics} == {True, False}
+    for message in metrics:
+        rooms = next(room for _, data, room in emits if data is message)
+        if "team.kpi.revenue" in message["p"]:
+            assert rooms == [the(slt, "kpi-revenue").client.id]
+        else:
+            assert the(slt, "kpi-revenue").client.id not in rooms
+
+
+async def test_a_page_leaves_the_broadcast_when_it_closes(
+    user: User, ui_org: Org, ui_system: System, sign_in: SignIn
+) -> None:
+    await sign_in(user, ui_org.manager_a, path="/team")
+    hub = broadcaster(ui_system)
+    await wait_for(lambda: bool(hub.regions), what="regions")
+    client = the(user, "active-timers-list").client
+    client.delete()
+    assert not hub.regions
+    assert all(ui_system.store.subscriber_count(key) == 0 for key in list(hub.regions))
