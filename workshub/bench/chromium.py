@@ -2,8 +2,9 @@
 dashboards, and time to interactive for the page scenario.
 
 A watcher page records, in the page itself, when the watched element's rows changed in the
-page's state (whether NiceGUI's `update` or WorksHub's `wh_live` brought them) (`performance.timeOrigin + performance.now()`, epoch ms, comparable with the
-orchestrator's `time.time()`), and the row keys it showed.
+page's state, whether NiceGUI's `update` or WorksHub's `wh_live` brought them
+(`performance.timeOrigin + performance.now()`, epoch ms, comparable with the orchestrator's
+`time.time()`), and the row keys it showed.
 """
 
 from __future__ import annotations
