@@ -36,6 +36,7 @@ from workshub.domain.models import (
     Client,
     ClientHealthSnapshot,
     ClientPulse,
+    IdempotencyRecord,
     Notification,
     Project,
     TimeEntry,
@@ -49,6 +50,7 @@ from workshub.live.jobs import (
     default_jobs,
     freeze_weeks,
     long_timers,
+    purge_idempotency_records,
 )
 from workshub.live.store import LiveStore
 
@@ -317,6 +319,47 @@ async def test_freezing_picks_up_the_week_that_just_closed(world: World) -> None
     assert sorted(frozen(world.engine)) == [date(2026, 11, 16), WEEK]
 
 
+# --- idempotency records ----------------------------------------------------------------------
+
+
+def remember_key(world: World, key: str, *, hours_ago: float) -> None:
+    """An idempotency record of member's, written `hours_ago` by the fake clock."""
+    with Session(world.engine) as session:
+        session.add(
+            IdempotencyRecord(
+                actor_id=world.member.id or 0,
+                key=key,
+                method="POST",
+                path="/api/v1/timer/start",
+                body_sha256="0" * 64,
+                status=201,
+                body="{}",
+                created_at=world.clock.now() - timedelta(hours=hours_ago),
+            )
+        )
+        session.commit()
+
+
+def remembered_keys(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return sorted(session.exec(select(IdempotencyRecord.key)).all())
+
+
+async def test_idempotency_records_are_kept_24_hours_then_purged(world: World) -> None:
+    remember_key(world, "fresh", hours_ago=0)
+    remember_key(world, "a day less an hour", hours_ago=23)
+    remember_key(world, "a day and an hour", hours_ago=25)
+    remember_key(world, "a week", hours_ago=24 * 7)
+
+    assert await purge_idempotency_records(world.system) == 2
+    assert remembered_keys(world.engine) == ["a day less an hour", "fresh"]
+    assert await purge_idempotency_records(world.system) == 0
+
+    world.clock.advance(hours=2)  # the injected clock decides, not the wall clock
+    assert await purge_idempotency_records(world.system) == 1
+    assert remembered_keys(world.engine) == ["fresh"]
+
+
 # --- notifications reach the pages ------------------------------------------------------------
 
 
@@ -442,6 +485,7 @@ def test_default_jobs_are_every_rule_with_its_interval(world: World) -> None:
         "rules.client_red": 300,
         "health.freeze_weeks": 3600,
         "live.week_rollover": 60,
+        "idempotency.purge": 3600,
     }
     assert [name for name, job in jobs.items() if job.run_now] == ["health.freeze_weeks"]
 

@@ -199,7 +199,10 @@ async def test_status_and_assignee_changes_land_and_others_see_them_live(
     await wait_for(lambda: len(tasks.rows) == 1, what="the task")
     user.find(marker="client-tasks-table").trigger("status", {"id": task.id, "status": "doing"})
     await wait_for(lambda: tasks_of(ui_system)[0].status == "doing", what="status saved")
-    await wait_for(lambda: tasks.rows[0]["status_text"] == "Doing", what="row shows Doing")
+    await wait_for(
+        lambda: tasks.rows[0]["status_text"] == "Doing" and not tasks.rows[0]["pending"],
+        what="row shows Doing, saved",
+    )
 
     user.find(marker="client-tasks-table").trigger("edit", {"id": task.id})
     await user.should_see(marker="task-edit-assignee")

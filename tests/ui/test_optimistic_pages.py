@@ -5,11 +5,9 @@ committed."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-import pytest
 from nicegui import ElementFilter
 from nicegui.elements.drawer import RightDrawer
 from nicegui.testing.user import User
@@ -19,66 +17,27 @@ from tests import factories as f
 from tests.api.conftest import Org
 from tests.ui.conftest import SignIn, expect_text, settle, text_of, viewer_of, wait_for
 from tests.ui.form_helpers import element, fill, marked, rows_of, save, wait_rows
+from tests.ui.optimistic_helpers import (
+    Gate,
+    add_tasks,
+    gate,
+    one_refused_the_other_saved,
+    task_of,
+)
 from workshub.app import System
-from workshub.domain.errors import DomainError, NotFound
+from workshub.domain.errors import NotFound
 from workshub.domain.models import (
     AuditEvent,
     ClientPulse,
     Notification,
     Project,
-    Task,
     TimeEntry,
 )
-from workshub.domain.services import tasks as task_service
 from workshub.domain.services import timer as timer_service
 from workshub.domain.services.notifications import raise_notification
 from workshub.domain.uow import UnitOfWork
-from workshub.ui.actions import PERSIST_HOOK
 
-TODAY = date(2026, 11, 25)  # the FakeClock's Wednesday
-
-
-class Gate:
-    """Page writes wait here (in their worker thread) while a test holds them, and raise what a
-    test tells them to: `hold(match)` / `fail(match, error)` for request ids containing match."""
-
-    def __init__(self) -> None:
-        self.arrived: list[str] = []
-        self._held: dict[str, threading.Event] = {}
-        self._errors: dict[str, DomainError] = {}
-
-    def hold(self, match: str = "") -> threading.Event:
-        self._held[match] = threading.Event()
-        return self._held[match]
-
-    def fail(self, match: str, error: DomainError) -> None:
-        self._errors[match] = error
-
-    def release(self, match: str = "") -> None:
-        self._held.pop(match).set()
-
-    def release_all(self) -> None:
-        for event in self._held.values():
-            event.set()
-
-    def __call__(self, request_id: str) -> None:
-        self.arrived.append(request_id)
-        for match, event in list(self._held.items()):
-            if match in request_id:
-                event.wait(10)
-        for match, error in list(self._errors.items()):
-            if match in request_id:
-                raise error
-
-
-@pytest.fixture
-async def gate(user: User, ui_system: System) -> AsyncIterator[Gate]:
-    """Set up after `user`, so it lets every held write go before the app stops."""
-    gate = Gate()
-    ui_system.extras[PERSIST_HOOK] = gate
-    yield gate
-    gate.release_all()
-    await settle(ui_system)
+__all__ = ["gate"]  # the fixture, from optimistic_helpers
 
 
 def entries_of(system: System, user_id: int | None) -> list[TimeEntry]:
@@ -87,33 +46,8 @@ def entries_of(system: System, user_id: int | None) -> list[TimeEntry]:
         return sorted(found, key=lambda e: e.id or 0)
 
 
-def task_of(system: System, task_id: int) -> Task:
-    with Session(system.engine) as session:
-        task = session.get(Task, task_id)
-        assert task is not None
-        return task
-
-
 def pending_shown(user: User) -> bool:
     return bool(element(user, "edit-pending").visible)
-
-
-def add_tasks(system: System, org: Org, *titles: str) -> list[int]:
-    """Tasks of member_a due today on Acme site (written by their manager)."""
-    manager = viewer_of(system, org.manager_a)
-    ids = []
-    with UnitOfWork(system.engine, system.hub, system.clock, actor_id=manager.id) as uow:
-        for title in titles:
-            task = task_service.create_task(
-                uow,
-                manager,
-                project_id=org.project_a.id or 0,
-                title=title,
-                assignee_id=org.member_a.id,
-                due_on=TODAY,
-            )
-            ids.append(task.id or 0)
-    return ids
 
 
 def status_of(user: User, task_id: int) -> tuple[str, bool]:
@@ -233,28 +167,20 @@ async def test_two_overlapping_edits_one_fails_and_the_other_survives(
     first, second = add_tasks(ui_system, ui_org, "Write brief", "Call Acme")
     await sign_in(user, ui_org.member_a)
     await wait_rows(user, "today-tasks", lambda rows: len(rows) == 2, what="the tasks")
-    gate.hold(f"task.status:{first}:")
-    gate.fail(f"task.status:{first}:", NotFound("task"))
-    gate.hold(f"task.status:{second}:")
-    tasks = user.find(marker="today-tasks")
     rows = {r["id"]: r for r in rows_of(user, "today-tasks")}
 
-    tasks.trigger("status", {"row": rows[first], "status": "doing"})
-    tasks.trigger("status", {"row": rows[second], "status": "doing"})
-    await wait_for(lambda: status_of(user, second) == ("doing", True), what="both shown")
-    assert status_of(user, first) == ("doing", True)
+    def click(task_id: int, status: str) -> None:
+        user.find(marker="today-tasks").trigger("status", {"row": rows[task_id], "status": status})
 
-    gate.release(f"task.status:{first}:")
-    await wait_for(lambda: status_of(user, first) == ("todo", False), what="the rollback")
-    await user.should_see("The task was not saved: No such task.")
-    assert status_of(user, second) == ("doing", True)  # untouched by the other's rollback
-
-    gate.release(f"task.status:{second}:")
-    await wait_for(lambda: status_of(user, second) == ("doing", False), what="confirmed")
-    assert status_of(user, first) == ("todo", False)
-    assert (task_of(ui_system, first).status, task_of(ui_system, second).status) == (
-        "todo",
-        "doing",
+    await one_refused_the_other_saved(
+        user,
+        ui_system,
+        gate,
+        tasks=(first, second),
+        click=click,
+        shown=lambda task_id: status_of(user, task_id),
+        error=NotFound("task"),
+        message="The task was not saved: No such task.",
     )
 
 

@@ -1,5 +1,6 @@
 """The scheduler's time-based rules (SPEC §1, §3): timers left running, budget thresholds,
-clients turning red, freezing past weeks' client health, and the week rolling over.
+clients turning red, freezing past weeks' client health, the week rolling over, and purging
+idempotency records past their 24 h.
 
 Each job is a plain async function of the `System`, so tests call it directly with a fake
 clock. Database work runs in a worker thread; every write goes through a `UnitOfWork` (no
@@ -16,12 +17,12 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, delete
 
 from workshub.domain.dashboards.compute import compute_snapshot
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.health_snapshots import freeze_past_weeks
-from workshub.domain.models import Notification
+from workshub.domain.models import IdempotencyRecord, Notification
 from workshub.domain.services.alerts import (
     Alert,
     ClientRating,
@@ -31,7 +32,7 @@ from workshub.domain.services.alerts import (
 )
 from workshub.domain.services.timer import auto_stop_long_timers, long_timer_notices
 from workshub.domain.timeutil import local_date, week_start
-from workshub.domain.uow import UnitOfWork
+from workshub.domain.uow import IDEMPOTENCY_TTL, UnitOfWork
 from workshub.live.scheduler import JobSpec
 from workshub.live.store import LiveStore
 
@@ -47,6 +48,7 @@ __all__ = [
     "default_jobs",
     "freeze_weeks",
     "long_timers",
+    "purge_idempotency_records",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ def default_jobs(system: System) -> list[JobSpec]:
         JobSpec("rules.client_red", lambda: clients_turning_red(system), seconds=RULES_S),
         JobSpec("health.freeze_weeks", lambda: freeze_weeks(system), seconds=HOUR_S, run_now=True),
         JobSpec("live.week_rollover", rollover, seconds=MINUTE_S),
+        JobSpec("idempotency.purge", lambda: purge_idempotency_records(system), seconds=HOUR_S),
     ]
 
 
@@ -140,6 +143,28 @@ async def clients_turning_red(system: System) -> list[Notification]:
 
 def _rating(row: dict[str, Any]) -> ClientRating:
     return ClientRating(row["client_id"], row["name"], row["score"], row["rag"])
+
+
+# --- idempotency records ----------------------------------------------------------------------
+
+
+async def purge_idempotency_records(system: System) -> int:
+    """Delete the idempotency records past their 24 h (SPEC §3: kept 24 h), which no request
+    replays any more; returns how many went. A key whose record is gone is a new request."""
+    cutoff = system.clock.now() - IDEMPOTENCY_TTL
+
+    def work() -> int:
+        with Session(system.engine) as session:
+            result = session.exec(
+                delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)
+            )
+            session.commit()
+            return result.rowcount
+
+    purged = await asyncio.to_thread(work)
+    if purged:
+        log.info("purged %d idempotency records older than 24 h", purged)
+    return purged
 
 
 # --- frozen weeks and the week rolling over ---------------------------------------------------

@@ -4,6 +4,11 @@ clients' unassigned tasks, admins for anyone, an assignee for the status of thei
 
 The list is read through `listing.list_tasks` and reloaded whenever a TaskChanged event names
 this client, whoever made the change.
+
+A status change is optimistic (SPEC §1): the list is a `LocalView` whose base is the last read
+and whose overlays are the status changes still being saved; the new status shows at once,
+marked pending, the next read (as new as the write) replaces it, and a refused change goes back
+to the old status with a notification saying why.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from workshub.domain.scope import Viewer, load_viewer
 from workshub.domain.services import tasks as task_service
 from workshub.domain.services.listing import list_tasks
 from workshub.domain.services.reference import list_users
-from workshub.ui.actions import read, write
+from workshub.ui.actions import edit, read, write
 from workshub.ui.client_widgets import CELL_SLOT, Reloader
 from workshub.ui.components import section, tid
-from workshub.ui.live import LivePage
+from workshub.ui.edit_ops import task_status_ops
+from workshub.ui.edit_widgets import report_failure
+from workshub.ui.live import LivePage, LocalView
+from workshub.ui.optimistic import PENDING
 from workshub.ui.session import current_viewer
 
 if TYPE_CHECKING:
@@ -35,17 +43,20 @@ STATUS_LABELS = {"todo": "To do", "doing": "Doing", "done": "Done"}
 UNASSIGNED = 0  # a select needs a value for "nobody"
 STATUS_SLOT = r"""
 <q-td :props="props">
-  <q-btn-toggle v-if="props.row.status_editable" dense unelevated no-caps size="sm"
-    toggle-color="primary" :model-value="props.row.status"
-    :options="[{label:'To do',value:'todo'},{label:'Doing',value:'doing'},
-               {label:'Done',value:'done'}]"
-    @update:model-value="v => $parent.$emit('status', {id: props.row.id, status: v})" />
-  <span v-else>{{ props.row.status_text }}</span>
+  <template v-if="props.row.status_editable">
+    <q-btn-toggle dense unelevated no-caps size="sm" toggle-color="primary"
+      :class="props.row.pending ? 'wh-pending' : ''" :model-value="props.row.status"
+      :options="[{label:'To do',value:'todo'},{label:'Doing',value:'doing'},
+                 {label:'Done',value:'done'}]"
+      @update:model-value="v => $parent.$emit('status', {id: props.row.id, status: v})" />
+    <q-spinner-dots v-if="props.row.pending" size="1.2em" color="grey-6" class="q-ml-xs" />
+  </template>
+  <span v-else :class="props.row.pending ? 'wh-pending' : ''">{{ props.row.status_text }}</span>
 </q-td>
 """
 EDIT_SLOT = r"""
 <q-td :props="props">
-  <q-btn v-if="props.row.editable" flat dense round size="sm" icon="edit"
+  <q-btn v-if="props.row.editable && !props.row.pending" flat dense round size="sm" icon="edit"
          @click="$parent.$emit('edit', {id: props.row.id})" />
 </q-td>
 """
@@ -92,6 +103,7 @@ def _task_row(
         "status_text": STATUS_LABELS.get(task["status"], task["status"]),
         "editable": manages,
         "status_editable": manages or assignee == viewer.id,
+        "pending": bool(task.get(PENDING)),  # a status change not saved yet
     }
 
 
@@ -136,9 +148,15 @@ async def tasks_panel(page: LivePage, client_id: int) -> Callable[[dict[int, str
     """Build the tasks card; returns the function that sets the project picker's options (the
     client's active projects, which arrive with the live client data)."""
     system, viewer = page.system, page.viewer
+    client = context.client
     may_create = viewer.role in (Role.manager, Role.admin)
     people: dict[int, str] = {}
     rows_by_id: dict[int, dict[str, Any]] = {}
+    reader = viewer  # the viewer as of the last read: the rows follow their rights
+    view = LocalView(
+        "client_tasks", render=lambda data: render(data), reread=lambda: reloader.trigger()
+    )
+    client.on_delete(view.close)
 
     with section("Tasks"):
         if may_create:
@@ -172,7 +190,22 @@ async def tasks_panel(page: LivePage, client_id: int) -> Callable[[dict[int, str
         empty = ui.label("No open work for this client.").classes("wh-empty")
         empty.set_visibility(False)
 
+    def render(data: dict[str, Any]) -> None:
+        """The last read with the pending status changes on top."""
+        today = system.clock.now().astimezone(system.tz).date()
+        rows = [
+            _task_row(t, viewer=reader, people=people, today=today) for t in data.get("tasks") or []
+        ]
+        rows_by_id.clear()
+        rows_by_id.update((r["id"], r) for r in rows)
+        table.rows = rows
+        table.props(remove="loading")
+        table.update()
+        empty.set_visibility(not rows)
+
     async def load() -> None:
+        nonlocal reader
+        as_of = system.hub.seq  # every write up to here is in this read
         found = await read(
             system, lambda s: _reload_tasks(s, viewer, client_id, system.clock.now())
         )
@@ -181,18 +214,12 @@ async def tasks_panel(page: LivePage, client_id: int) -> Callable[[dict[int, str
             table.update()
             return
         me, tasks, assignable = found
+        reader = me
         people.clear()
         people.update(assignable)
         if may_create:
             assignee.set_options({UNASSIGNED: "Unassigned", **assignable}, value=assignee.value)
-        today = system.clock.now().astimezone(system.tz).date()
-        rows = [_task_row(t, viewer=me, people=assignable, today=today) for t in tasks]
-        rows_by_id.clear()
-        rows_by_id.update((r["id"], r) for r in rows)
-        table.rows = rows
-        table.props(remove="loading")
-        table.update()
-        empty.set_visibility(not rows)
+        view.set_base({"tasks": tasks}, as_of=as_of)
 
     reloader = Reloader(load, name=f"tasks of client {client_id}")
 
@@ -249,32 +276,33 @@ async def tasks_panel(page: LivePage, client_id: int) -> Callable[[dict[int, str
             problem.set_visibility(True)
 
     async def set_status(event: events.GenericEventArguments) -> None:
+        """Shown at once (pending); confirmed by the next read, or rolled back with why."""
         me = await allowed()
         row = rows_by_id.get(int(event.args.get("id", 0)))
         status = event.args.get("status")
         if me is None or row is None or status not in STATUS_LABELS:
             return
-        previous = row["status"]
-        row["status"], row["status_text"] = status, STATUS_LABELS[status]
-        table.update()  # optimistic; the reload that follows the write is authoritative
-        outcome = await write(
+        task_id, version = int(row["id"]), int(row["version"])
+        outcome = await edit(
             system,
             me,
+            view,
+            task_status_ops(task_id, status),
             lambda uow: task_service.update_task(
-                uow, me, task_id=row["id"], version=row["version"], status=status
+                uow, me, task_id=task_id, version=version, status=status
             ),
+            action="task.status",
+            args={"task_id": task_id, "version": version, "status": status},
+            # the intent: a double click on the same status is one change, not a conflict
+            request_id=f"task.status:{task_id}:{version}:{status}",
         )
-        if not outcome.ok:
-            row["status"], row["status_text"] = previous, STATUS_LABELS[previous]
-            table.update()
-            ui.notify(outcome.error, type="negative")
-        reloader.trigger()
+        report_failure(client, outcome, what="The task")
 
-    async def edit(event: events.GenericEventArguments) -> None:
+    async def edit_task(event: events.GenericEventArguments) -> None:
         me = await allowed()
         row = rows_by_id.get(int(event.args.get("id", 0)))
-        if me is None or row is None or not row["editable"]:
-            return
+        if me is None or row is None or not row["editable"] or row["pending"]:
+            return  # a pending row has no edit button: its version is about to change
         with ui.dialog() as dialog, ui.card().classes("w-full max-w-[420px]"):
             ui.label("Edit task").classes("text-h6")
             new_title = ui.input("Task", value=row["title"]).props("outlined dense")
@@ -332,7 +360,7 @@ async def tasks_panel(page: LivePage, client_id: int) -> Callable[[dict[int, str
         dialog.delete()
 
     table.on("status", set_status)
-    table.on("edit", edit)
+    table.on("edit", edit_task)
 
     def set_projects(options: dict[int, str]) -> None:
         if may_create:

@@ -1,5 +1,6 @@
 """What optimistic edits look like on a page: a subtle "Saving…" while an edit is pending, an
-undo bar for deletes, and one way to tell the person why an edit did not stick.
+undo bar for deletes (and an entry's delete offered with it), and one way to tell the person why
+an edit did not stick.
 
 One undo bar per page (not per row): a second delete commits the first one's at once, as mail
 clients do with "Undo send".
@@ -9,16 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from nicegui import binding, ui
+from nicegui import binding, context, ui
 from nicegui.client import Client
 
-from workshub.ui.actions import Outcome
+from workshub.app import System
+from workshub.domain.scope import Viewer
+from workshub.domain.services import entries as entry_service
+from workshub.ui.actions import EditTarget, Outcome, PendingEdit, recheck
 from workshub.ui.components import tid
+from workshub.ui.optimistic import Op
+from workshub.ui.session import current_viewer
 
-__all__ = ["UNDO_SECONDS", "UndoBar", "on_single_click", "report_failure", "saving_indicator"]
+__all__ = [
+    "UNDO_SECONDS",
+    "EntryDeletes",
+    "UndoBar",
+    "on_single_click",
+    "report_failure",
+    "saving_indicator",
+]
 
 UNDO_SECONDS = 5.0
 
@@ -117,3 +130,75 @@ def report_failure(client: Client, outcome: Outcome[Any], *, what: str) -> None:
             )
         else:
             ui.notify(f"{what} was not saved: {outcome.error}", type="negative", multi_line=True)
+
+
+class EntryDeletes:
+    """Deleting time entries on one page: the row goes at once, with Undo for a few seconds, and
+    the delete is written only after that (an undone delete writes nothing, and the entry keeps
+    its id and history). Builds the page's undo bar where it is created."""
+
+    def __init__(self, system: System, *, seconds: float = UNDO_SECONDS) -> None:
+        self.system = system
+        self.client = context.client
+        self.undo = UndoBar(seconds=seconds)
+        self._offered: set[int] = set()  # entries with an undo offer open
+
+    async def delete(
+        self,
+        target: EditTarget,
+        row: Mapping[str, Any],
+        *,
+        ops: Callable[[], Sequence[Op]],
+        label: str,
+    ) -> None:
+        """Hide `row` on `target` (`ops()`, read once the person is checked), offer Undo with
+        `label`, then write the delete at the version shown, or tell why it failed."""
+        entry_id, version = int(row["id"]), int(row["version"])
+        if entry_id in self._offered:
+            return  # a double click: its undo offer is open already
+        self._offered.add(entry_id)
+        try:
+            outcome = await self._offer(target, entry_id, version, ops=ops, label=label)
+        finally:
+            self._offered.discard(entry_id)
+        if outcome is not None:
+            report_failure(self.client, outcome, what="The entry")
+
+    async def _offer(
+        self,
+        target: EditTarget,
+        entry_id: int,
+        version: int,
+        *,
+        ops: Callable[[], Sequence[Op]],
+        label: str,
+    ) -> Outcome[None] | None:
+        me = await current_viewer(self.system)
+        if me is None:
+            ui.navigate.to("/login")
+            return None
+        pending = PendingEdit(
+            self.system,
+            target,
+            ops(),
+            action="entry.delete",
+            request_id=f"entry.delete:{entry_id}:{version}",
+        )
+        if await self.undo.offer(label):
+            pending.cancel()
+            return None
+        viewer = await recheck(self.system, me)  # the click was a while ago
+        if viewer is None:
+            pending.cancel()
+            return None
+        return await _write_delete(pending, viewer, entry_id, version)
+
+
+async def _write_delete(
+    pending: PendingEdit, viewer: Viewer, entry_id: int, version: int
+) -> Outcome[None]:
+    return await pending.commit(
+        viewer,
+        lambda uow: entry_service.delete_entry(uow, viewer, entry_id=entry_id, version=version),
+        args={"entry_id": entry_id, "version": version},
+    )

@@ -31,10 +31,10 @@ from workshub.domain.services import time_off as time_off_service
 from workshub.domain.services.reference import list_projects
 from workshub.domain.timeutil import iso_utc, local_date, week_start
 from workshub.domain.uow import UnitOfWork
-from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read, recheck, write
+from workshub.ui.actions import Outcome, edit, new_request_id, read, write
 from workshub.ui.components import fmt_hours, fmt_pct, section, tid
 from workshub.ui.edit_ops import week_entry_ops
-from workshub.ui.edit_widgets import UndoBar, report_failure, saving_indicator
+from workshub.ui.edit_widgets import EntryDeletes, report_failure, saving_indicator
 from workshub.ui.form_widgets import FormDialog, FormField, confirm
 from workshub.ui.frame import frame
 from workshub.ui.live import LivePage, LocalView
@@ -230,7 +230,6 @@ class TimesheetPage:
         self.billable_default: dict[int, bool] = {}
         self.base: WeekSheet | None = None  # the last read; state.sheet is it with the edits
         self.week = LocalView("timesheet", render=self._render, reread=self._reread)
-        self.deleting: set[int] = set()  # entries with an undo offer open
         self.client = context.client
         self.client.on_delete(self.week.close)
         self.storage = app.storage.user  # this browser's session, also outside its requests
@@ -244,7 +243,7 @@ class TimesheetPage:
             self._grid()
             self._entries()
             self._time_off()
-        self.undo = UndoBar()
+        self.deletes = EntryDeletes(system)  # the undo bar, for deleted entries
         background_tasks.create(self._start(), name="timesheet start", context=self.client)
 
     def _today(self) -> date:
@@ -766,46 +765,14 @@ class TimesheetPage:
             failed = outcome
 
     async def _remove_entry(self, event: events.GenericEventArguments) -> None:
-        """Gone at once, with Undo for a few seconds; the delete is written only after that
-        (an undone delete writes nothing, and the entry keeps its id and history)."""
         row = event.args
-        entry_id, version = int(row["id"]), int(row["version"])
-        if entry_id in self.deleting:
-            return  # a double click: its undo offer is open already
-        self.deleting.add(entry_id)
-        try:
-            outcome = await self._offer_delete(row, entry_id, version)
-        finally:
-            self.deleting.discard(entry_id)
-        if outcome is not None:
-            report_failure(self.client, outcome, what="The entry")
-
-    async def _offer_delete(
-        self, row: dict[str, Any], entry_id: int, version: int
-    ) -> Outcome[None] | None:
-        me = await self._viewer()
-        if me is None:
-            return None
-        pending = PendingEdit(
-            self.system,
-            self.week,
-            week_entry_ops(entry_id, None),
-            action="entry.delete",
-            request_id=f"entry.delete:{entry_id}:{version}",
-        )
         what = f"{row['day']} {row['start']}–{row['end'] or 'now'} · {row['project']}"
         done = "Timer discarded" if row["running"] else "Entry deleted"
-        if await self.undo.offer(f"{done} · {what}"):
-            pending.cancel()
-            return None
-        viewer = await recheck(self.system, me)  # the click was a while ago
-        if viewer is None:
-            pending.cancel()
-            return None
-        return await pending.commit(
-            viewer,
-            lambda uow: entry_service.delete_entry(uow, viewer, entry_id=entry_id, version=version),
-            args={"entry_id": entry_id, "version": version},
+        await self.deletes.delete(
+            self.week,
+            row,
+            ops=lambda: week_entry_ops(int(row["id"]), None),
+            label=f"{done} · {what}",
         )
 
     async def _add_time_off(self, day: date | None = None) -> None:

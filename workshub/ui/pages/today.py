@@ -22,7 +22,7 @@ from workshub.domain.services import tasks as task_service
 from workshub.domain.services import timer as timer_service
 from workshub.domain.services.reference import list_projects
 from workshub.domain.timeutil import iso_utc, parse_instant, week_start
-from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read, recheck
+from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read
 from workshub.ui.components import fmt_hours, fmt_pct, kpi_tile, section, tid
 from workshub.ui.csv_downloads import corner, entries_button, this_week
 from workshub.ui.edit_ops import (
@@ -33,7 +33,7 @@ from workshub.ui.edit_ops import (
     timer_stop_ops,
 )
 from workshub.ui.edit_widgets import (
-    UndoBar,
+    EntryDeletes,
     on_single_click,
     report_failure,
     saving_indicator,
@@ -129,7 +129,6 @@ class TodayPage:
         self.model = TodayModel()
         self.projects = {p["id"]: p for p in projects}
         self.options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects}
-        self.deleting: set[int] = set()  # entries with an undo offer open
         self.timer_lock = asyncio.Lock()  # timer writes land in the order they were clicked
         self.view: LiveDashboard = self.page.dashboard("today", "user", viewer.id)
         with frame(self.page, title="Today", active="/today"):
@@ -143,7 +142,7 @@ class TodayPage:
                 team_strip(self.page, self.model)
             self._entries_section()
             self._tasks_section()
-        self.undo = UndoBar()
+        self.deletes = EntryDeletes(system)  # the undo bar, for deleted entries
         self.view.on_change(self.show)
 
     # --- layout ---------------------------------------------------------------------------
@@ -486,52 +485,13 @@ class TodayPage:
         )
 
     async def remove_entry(self, event: events.GenericEventArguments) -> None:
-        """Gone at once, with Undo for a few seconds; the delete is written only after that
-        (an undone delete writes nothing, and the entry keeps its id and history)."""
         row = event.args
-        entry_id, version = int(row["id"]), int(row["version"])
-        if entry_id in self.deleting:
-            return  # a double click: its undo offer is open already
-        self.deleting.add(entry_id)
-        try:
-            outcome = await self._offer_delete(row, entry_id, version)
-        finally:
-            self.deleting.discard(entry_id)
-        if outcome is not None:
-            report_failure(self.client, outcome, what="The entry")
-
-    async def _offer_delete(
-        self, row: dict[str, Any], entry_id: int, version: int
-    ) -> Outcome[None] | None:
-        me = await current_viewer(self.system)
-        if me is None:
-            ui.navigate.to("/login")
-            return None
-        ops = entry_delete_ops(self.view.data, entry_id, now=self.system.clock.now())
-        pending = PendingEdit(
-            self.system,
+        entry_id = int(row["id"])
+        await self.deletes.delete(
             self.view,
-            ops,
-            action="entry.delete",
-            request_id=f"entry.delete:{entry_id}:{version}",
-        )
-        label = f"Entry deleted · {row['project']} {row['start']}–{row['end']}"
-        if await self.undo.offer(label):
-            pending.cancel()
-            return None
-        viewer = await recheck(self.system, me)  # the click was a while ago
-        if viewer is None:
-            pending.cancel()
-            return None
-        return await self._delete(pending, viewer, entry_id, version)
-
-    async def _delete(
-        self, pending: PendingEdit, viewer: Viewer, entry_id: int, version: int
-    ) -> Outcome[None]:
-        return await pending.commit(
-            viewer,
-            lambda uow: entry_service.delete_entry(uow, viewer, entry_id=entry_id, version=version),
-            args={"entry_id": entry_id, "version": version},
+            row,
+            ops=lambda: entry_delete_ops(self.view.data, entry_id, now=self.system.clock.now()),
+            label=f"Entry deleted · {row['project']} {row['start']}–{row['end']}",
         )
 
     # --- tasks ----------------------------------------------------------------------------
