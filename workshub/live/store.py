@@ -166,6 +166,12 @@ class LiveStore:
             return None
         return self._read(entry)
 
+    def peek(self, key: DashboardKey) -> Snapshot | None:
+        """The latest snapshot as it is, for a subscriber handling its push: not counted as a
+        read, and it starts nothing."""
+        entry = self._entries.get(key)
+        return entry.snapshot if entry is not None else None
+
     async def get(self, key: DashboardKey) -> Snapshot:
         """Like `get_cached`, but computes a missing snapshot (shared by concurrent callers)."""
         entry = self._entry(key)

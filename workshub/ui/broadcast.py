@@ -165,10 +165,10 @@ class Broadcaster:
     # --- the broadcast ----------------------------------------------------------------------
 
     def _on_push(self, update: DataUpdated) -> None:
-        snapshot = self.system.store.get_cached(DashboardKey.parse(update.key))
+        key = DashboardKey.parse(update.key)
+        snapshot = self.system.store.peek(key)
         if snapshot is None or snapshot.version != update.version:
             return  # a newer push follows; the views fall back for anything missed
-        key = DashboardKey.parse(update.key)
         groups: dict[tuple[str, bool], list[Region]] = defaultdict(list)
         for region in self.regions.get(key, ()):
             if region.view.layers.pending or region.overlaid or region.view.loading:

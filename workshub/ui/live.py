@@ -136,11 +136,10 @@ class LiveDashboard(Layered):
     after each pushed diff, and when an edit is shown, confirmed or rolled back.
     """
 
+    # Bindable: what pages show about the view itself. version, computed_at and stale change
+    # on every push and nothing binds them, so they are plain attributes (cheaper per push).
     loading = binding.BindableProperty()
     error = binding.BindableProperty()
-    version = binding.BindableProperty()
-    computed_at = binding.BindableProperty()
-    stale = binding.BindableProperty()
 
     def __init__(
         self, system: System, key: DashboardKey, viewer: Viewer, on_change: OnChange | None = None
@@ -153,7 +152,7 @@ class LiveDashboard(Layered):
         self.loading = True
         self.error = None
         self.version = 0
-        self.computed_at = None
+        self.computed_at: str | None = None
         self.stale = False
         self._listeners: list[OnChange] = [on_change] if on_change else []
         self._unsubscribe: Callable[[], None] | None = None
@@ -222,24 +221,40 @@ class LiveDashboard(Layered):
     def _on_push(self, update: DataUpdated) -> None:
         if update.version <= self.version:
             return  # versions decide, not arrival order
-        fields_before = self.layers.fields()
         changed = self._visible(dict(update.changed))
-        self.layers.merge_base(changed, as_of=update.as_of)
-        snapshot = self.system.store.get_cached(self.key)
+        snapshot = self.system.store.peek(self.key)
         computed_at = iso_utc(snapshot.computed_at) if snapshot else self.computed_at
-        self._stamp(update.version, computed_at, False)
         self.pushing = True
         try:
+            if not self.layers.overlays and not self.loading:
+                self._push_plain(update, changed, computed_at)
+                return
+            fields_before = self.layers.fields()
+            self.layers.merge_base(changed, as_of=update.as_of)
+            self._stamp(update.version, computed_at, False)
             self._show(changed, fields_before)
         finally:
             self.pushing = False
+
+    def _push_plain(
+        self, update: DataUpdated, changed: dict[str, Any], computed_at: str | None
+    ) -> None:
+        """The common case, once per viewer per push: no pending edits, so the view is the
+        base and the pushed diff is what changed (a diff holds only fields that differ)."""
+        self.layers.merge_base(changed, as_of=update.as_of)
+        self.data = self.layers.base
+        self._stamp(update.version, computed_at, False)
+        if changed:
+            self._notify(changed)
 
     def _stamp(self, version: int, computed_at: str | None, stale: bool) -> None:
         self.version = version
         self.computed_at = computed_at
         self.stale = stale
-        self.error = None
-        self.loading = False
+        if self.error is not None:
+            self.error = None
+        if self.loading:
+            self.loading = False
 
     def _show(
         self,
@@ -260,6 +275,9 @@ class LiveDashboard(Layered):
                 return  # an edit event that shows nothing new
         if self.loading:
             return  # the first snapshot will tell everything
+        self._notify(changed)
+
+    def _notify(self, changed: dict[str, Any]) -> None:
         for listener in self._listeners:
             try:
                 listener(self.data, changed)
