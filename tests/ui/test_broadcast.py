@@ -23,6 +23,7 @@ from workshub.clock import FakeClock
 from workshub.domain.services import timer as timer_service
 from workshub.domain.uow import UnitOfWork
 from workshub.ui.broadcast import EVENT, broadcaster
+from workshub.ui.optimistic import SetField
 
 
 @pytest.fixture
@@ -124,3 +125,45 @@ async def test_a_page_leaves_the_broadcast_when_it_closes(
     client.delete()
     assert not hub.regions
     assert all(ui_system.store.subscriber_count(key) == 0 for key in list(hub.regions))
+
+
+async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_view(
+    user: User,
+    create_user: Callable[[], User],
+    ui_org: Org,
+    ui_system: System,
+    sign_in: SignIn,
+    emits: list[tuple[str, dict[str, Any], Any]],
+) -> None:
+    other = create_user()
+    await sign_in(user, ui_org.manager_a, path="/team")
+    await sign_in(other, ui_org.manager_a, path="/team")
+    await wait_for(lambda: the(other, "active-timers-list").rows == [], what="rows")
+    hub = broadcaster(ui_system)
+    mine = next(
+        r
+        for groups in hub.regions.values()
+        for members in groups.values()
+        for r in members
+        if r.name == "team.timers" and r.element is the(other, "active-timers-list")
+    )
+    # an edit of this viewer's own, still pending, hides every timer on their page
+    mine.view.layers.add("pending-1", [SetField("timers", [])], now=0.0)
+    emits.clear()
+
+    start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
+    await settle(ui_system)
+    await wait_for(lambda: timer_users(user) == ["Member.A"], what="the timer on page 1")
+    timers = [
+        (data, room)
+        for event, data, room in emits
+        if event == EVENT and "active_timers" in data["k"]
+    ]
+    assert len(timers) == 1
+    assert timers[0][1] == [the(user, "active-timers-list").client.id]  # not the other page
+    assert timer_users(other) == []  # its own view: the pending edit on top of the new base
+    assert mine.view.layers.base["timers"][0]["user"] == "Member.A"
+
+    mine.view.layers.rollback("pending-1")
+    mine.view._show(None, frozenset({"timers"}))  # what a rollback event does
+    await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer after rollback")

@@ -19,7 +19,6 @@ region's current element, which the server has kept up to date.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,12 +67,12 @@ class Region:
     element: ui.element
     view: LiveDashboard
     render: Renderer
+    client_id: str = ""  # the socket.io room of the element's client
     shown: int = 0  # the version of the key the element's state was rendered from
     overlaid: bool = False  # the element shows pending edits (rendered from the view's data)
 
-    @property
-    def group(self) -> tuple[str, DashboardKey, bool]:
-        return self.name, self.view.key, self.view.viewer.sees_money
+    def __post_init__(self) -> None:
+        self.client_id = self.element.client.id
 
     @property
     def client(self) -> Client:
@@ -83,12 +82,16 @@ class Region:
         return f"{self.name} {self.view.key}"
 
 
+Group = tuple[str, bool]  # region name, sees money
+
+
 class Broadcaster:
-    """Every region of one process, by key; one `wh_live` emit per key and money visibility."""
+    """Every region of one process, by key and group; one `wh_live` emit per key and money
+    visibility."""
 
     def __init__(self, system: System) -> None:
         self.system = system
-        self.regions: dict[DashboardKey, set[Region]] = defaultdict(set)
+        self.regions: dict[DashboardKey, dict[Group, set[Region]]] = {}
         self._unsubscribe: dict[DashboardKey, Callable[[], None]] = {}
         self._by_client: dict[str, list[Region]] = {}
         self.emits = 0  # messages emitted (stats and tests)
@@ -103,33 +106,37 @@ class Broadcaster:
             client.on_delete(lambda: self._forget(client.id))
         self._by_client[client.id].append(region)
         self._join(region)
-        region.view.on_change(lambda data, changed: self._changed(region, data))
-        region.view.shared = True
 
     def move(self, region: Region, view: LiveDashboard) -> None:
         """The region's page switched it to another key (a week or team picker)."""
         self._leave(region)
         region.view, region.shown, region.overlaid = view, 0, False
-        dict.__setitem__(region.element._props, "data-wh-live", region.tag())
         self._join(region)
-        view.on_change(lambda data, changed: self._changed(region, data))
-        view.shared = True
 
     def _join(self, region: Region) -> None:
-        key = region.view.key
+        view = region.view
+        key = view.key
         dict.__setitem__(region.element._props, "data-wh-live", region.tag())
-        self.regions[key].add(region)
+        group = (region.name, view.viewer.sees_money)
+        self.regions.setdefault(key, {}).setdefault(group, set()).add(region)
+        view.on_change(lambda data, changed: self._changed(region, view, data))
+        view.shared = True
         if key not in self._unsubscribe:
             # subscribed before the views that register after it: the broadcast runs first
             self._unsubscribe[key] = self.system.store.subscribe(key, self._on_push)
 
     def _leave(self, region: Region) -> None:
         key = region.view.key
-        members = self.regions.get(key)
-        if members is None:
+        groups = self.regions.get(key)
+        if groups is None:
             return
-        members.discard(region)
-        if not members:
+        group = (region.name, region.view.viewer.sees_money)
+        members = groups.get(group)
+        if members is not None:
+            members.discard(region)
+            if not members:
+                del groups[group]
+        if not groups:
             del self.regions[key]
             self._unsubscribe.pop(key)()
 
@@ -139,16 +146,15 @@ class Broadcaster:
 
     # --- per client -------------------------------------------------------------------------
 
-    def _changed(self, region: Region, data: Mapping[str, Any]) -> None:
-        """The region's view changed. A push the broadcast already delivered costs nothing
-        here; anything else (first data, pending edits, a rollback) goes to this client."""
-        view = region.view
-        if view.loading or data is not view.data:
-            return  # not this region's current view (switched away)
+    def _changed(self, region: Region, view: LiveDashboard, data: Mapping[str, Any]) -> None:
+        """The region's view changed. A push the broadcast delivers costs nothing here;
+        anything else (first data, pending edits, a rollback) goes to this client."""
+        if view is not region.view or view.loading or view.adopting:
+            return  # switched away, not loaded yet, or the broadcast shows it
         pending = view.layers.pending
         if region.shown >= view.version and not pending and not region.overlaid:
             return
-        self._show(region, view.data, view.version)
+        self._show(region, data, view.version)
         region.overlaid = pending
 
     def _show(self, region: Region, data: Mapping[str, Any], version: int) -> None:
@@ -166,42 +172,50 @@ class Broadcaster:
 
     def _on_push(self, update: DataUpdated) -> None:
         key = DashboardKey.parse(update.key)
+        groups = self.regions.get(key)
         snapshot = self.system.store.peek(key)
-        if snapshot is None or snapshot.version != update.version:
+        if not groups or snapshot is None or snapshot.version != update.version:
             return  # a newer push follows; the views fall back for anything missed
-        groups: dict[tuple[str, bool], list[Region]] = defaultdict(list)
-        for region in self.regions.get(key, ()):
-            if region.view.layers.pending or region.overlaid or region.view.loading:
-                continue  # shows this viewer's own pending edits: their view renders it
-            if region.shown >= snapshot.version:
-                continue
-            groups[(region.name, region.view.viewer.sees_money)].append(region)
-        if not groups:
-            return
-        at = iso_utc(snapshot.computed_at)
+        version, at = snapshot.version, iso_utc(snapshot.computed_at)
         for money in (True, False):
-            data = snapshot.data if money else None
+            data: dict[str, Any] | None = None
+            changed: dict[str, Any] = {}
             patches: dict[str, Patch] = {}
             rooms: set[str] = set()
             for (name, sees_money), members in groups.items():
                 if sees_money is not money:
                     continue
                 if data is None:
-                    data = strip_money(key.type, dict(snapshot.data))
-                patch = members[0].render(self.system, data)
-                patches[name] = patch
+                    data, changed = _visible(key, snapshot.data, update.changed, money)
+                patch: Patch | None = None
                 for region in members:
-                    apply_quietly(region.element, patch, snapshot.version)
-                    region.shown = snapshot.version
-                    client = region.client
-                    if client.has_socket_connection:
-                        rooms.add(client.id)
+                    view = region.view
+                    if view.data is not data and not view.adopt(
+                        data, changed, version=version, as_of=update.as_of, computed_at=at
+                    ):
+                        continue  # pending edits or no first snapshot: its own path shows it
+                    if patch is None:
+                        patch = region.render(self.system, data)
+                    apply_quietly(region.element, patch, version)
+                    region.shown, region.overlaid = version, False
+                    rooms.add(region.client_id)
+                if patch is not None:
+                    patches[name] = patch
             if rooms:
-                message = {"k": str(key), "v": snapshot.version, "at": at, "p": patches}
+                message = {"k": update.key, "v": version, "at": at, "p": patches}
                 self.emits += 1
                 background_tasks.create(
-                    core.sio.emit(EVENT, message, room=sorted(rooms)), name="wh_live"
+                    core.sio.emit(EVENT, message, room=list(rooms)), name="wh_live"
                 )
+
+
+def _visible(
+    key: DashboardKey, data: Mapping[str, Any], changed: Mapping[str, Any], money: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The snapshot and its diff as viewers with (or without) money see them."""
+    if money:
+        return dict(data), dict(changed)
+    return strip_money(key.type, dict(data)), strip_money(key.type, dict(changed))
 
 
 def broadcaster(system: System) -> Broadcaster:

@@ -161,6 +161,7 @@ class LiveDashboard(Layered):
         # browser with the broadcast, so the page need not send it to this client itself.
         self.shared = False
         self.pushing = False  # inside `_on_push`: the listeners see a pushed diff
+        self.adopting = False  # inside `adopt`: the broadcast shows it, not the listeners
 
     def on_change(self, listener: OnChange) -> None:
         self._listeners.append(listener)
@@ -246,6 +247,32 @@ class LiveDashboard(Layered):
         self._stamp(update.version, computed_at, False)
         if changed:
             self._notify(changed)
+
+    def adopt(
+        self,
+        data: dict[str, Any],
+        changed: dict[str, Any],
+        *,
+        version: int,
+        as_of: int,
+        computed_at: str | None,
+    ) -> bool:
+        """Take a push the broadcaster already rendered for everyone (workshub.ui.broadcast):
+        `data` is the visible snapshot shared by every viewer of this key who sees the same
+        money, never mutated; `changed` its visible diff. False, taking nothing, if this view
+        shows pending edits or waits for its first snapshot: its own subscription handles the
+        push then. The view's own push that follows is older than what it holds: ignored."""
+        if self.layers.overlays or self.loading or version <= self.version:
+            return False
+        self.layers.adopt_base(data, as_of=as_of)
+        self.data = data
+        self._stamp(version, computed_at, False)
+        self.pushing = self.adopting = True
+        try:
+            self._notify(changed)
+        finally:
+            self.pushing = self.adopting = False
+        return True
 
     def _stamp(self, version: int, computed_at: str | None, stale: bool) -> None:
         self.version = version

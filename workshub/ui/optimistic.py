@@ -186,6 +186,13 @@ class Layers:
         self.as_of = max(self.as_of, as_of)
         return self._settle()
 
+    def adopt_base(self, data: dict[str, Any], *, as_of: int) -> None:
+        """Take `data` itself as the base, without a copy: a snapshot shared by many views and
+        never mutated (every change above makes a new dict). Only with no overlays."""
+        assert not self.overlays, "a shared base is only taken with no pending edits"
+        self.base = data
+        self.as_of = max(self.as_of, as_of)
+
     def reset(self, data: Mapping[str, Any], *, as_of: int) -> list[str]:
         """Another base altogether (another week): every overlay is dropped; returns them."""
         dropped = list(self.overlays)
