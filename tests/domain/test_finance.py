@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests import factories as f
 from workshub.domain.client_queries import ProjectRow
@@ -23,6 +23,7 @@ from workshub.domain.finance import (
     retainer_revenue,
     revenue_for_period,
 )
+from workshub.domain.models import TimeEntry
 
 UTC_TZ = ZoneInfo("UTC")
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)  # Wednesday
@@ -306,3 +307,21 @@ def test_a_fixed_fee_worked_only_by_a_running_timer_still_earns(any_engine, book
     # t&m: the running hour at 80; retainer: one day; fixed fee: recognised(16) − recognised(14)
     assert got.revenue == pytest.approx(80.0 + 100.0 + 1000.0)
     assert got.client_hours == pytest.approx(3.0)
+
+
+def test_a_past_fixed_fee_entry_moves_this_weeks_revenue_for_every_team(any_engine, books) -> None:
+    """Why an edit of last week's fixed-fee entry refreshes this week's metrics of the
+    organisation and of every team (`live.dependencies`): H at this week's bounds moves, and
+    past the budget recognition stops."""
+    before = [week_revenue(any_engine, ids) for ids in (None, books["a"], books["b"])]
+    with Session(any_engine) as session:  # last week's 10 h on Fix become 15 h
+        entry = session.exec(select(TimeEntry).where(TimeEntry.started_at == at(16, 9))).one()
+        entry.ended_at = at(17, 0)
+        entry.duration_s = 15 * 3600
+        session.add(entry)
+        session.commit()
+    after = [week_revenue(any_engine, ids) for ids in (None, books["a"], books["b"])]
+    # recognised(min(21, 20)) − recognised(15) = 10000 − 7500, was 8000 − 5000
+    assert after[0].revenue == pytest.approx(before[0].revenue - 500.0)
+    assert after[1].revenue == pytest.approx(before[1].revenue - 500.0 * 4 / 6)  # team A
+    assert after[2].revenue == pytest.approx(before[2].revenue - 500.0 * 2 / 6)  # team B

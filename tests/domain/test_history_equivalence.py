@@ -1,6 +1,7 @@
 """The cached path (ProjectHistory) and the uncached path give identical snapshots, through a
 randomised sequence of writes made by the real services (so the real events invalidate), on
-SQLite and PostgreSQL; and the cache reads after one write only what that write touched."""
+SQLite and PostgreSQL — entry writes and admin edits of projects, clients, people and teams
+alike; and the cache reads after one write only what that write touched."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -28,6 +29,17 @@ from workshub.domain.errors import DomainError
 from workshub.domain.finance import _project_periods, revenue_for_period
 from workshub.domain.models import Project, TimeEntry, User
 from workshub.domain.scope import load_viewer
+from workshub.domain.services.admin import (
+    create_client,
+    create_project,
+    create_team,
+    create_user,
+    update_client,
+    update_project,
+    update_team,
+    update_user,
+)
+from workshub.domain.services.alerts import budget_alerts
 from workshub.domain.services.entries import create_entry, delete_entry, update_entry
 from workshub.domain.services.timer import start_timer, stop_timer
 from workshub.domain.timeutil import local_date, local_midnight, week_start
@@ -217,7 +229,8 @@ def test_random_writes_give_identical_snapshots_cached_and_not(make_org, seed, t
     for step in range(40):
         done = random_write(org, rng)
         assert_same(org, f"step {step}: {done}")
-    for stats in org.system.history.stats().values():
+    history = org.system.history
+    for stats in (history.projects.stats(), history.people.stats()):
         assert stats["hits"] > stats["misses"] > 0 and stats["drops"] > 0
 
 
@@ -334,3 +347,215 @@ def test_skipping_untouched_projects_changes_no_revenue_bit(make_org) -> None:
                 assert (got.revenue, got.client_hours) == (revenue, client_hours)
                 earned.append(revenue)
     assert all(earned[:2]) and any(earned[2:])  # not a comparison of zeros
+
+
+# --- reference data (project terms, people, clients) ------------------------------------------
+
+
+def reference_keys(org: Org) -> list[DashboardKey]:
+    """Every key whose computation reads reference rows: people (metrics, team_data, trends,
+    today), project terms (revenue) and clients (the org's and one client's)."""
+    return [
+        *keys(org),
+        DashboardKey("team_data", "org", 0, org.monday()),
+        DashboardKey("team_data", "team", org.team_ids[1], org.monday(2)),
+        DashboardKey("metrics", "team", org.team_ids[1], org.monday()),
+        DashboardKey("today", "user", org.people[0].id or 0),
+        DashboardKey("today", "user", org.people[1].id or 0),
+    ]
+
+
+def assert_same_everywhere(org: Org, step: str) -> None:
+    for key in reference_keys(org):
+        plain = snapshot(org, key, cached=False)
+        assert snapshot(org, key, cached=True) == plain, f"{key} after {step}"
+
+
+def admin_of(org: Org) -> User:
+    return f.user(org.engine, "admin@x.test", role="admin", weekly_capacity_hours=0.0)
+
+
+def reference_edits(org: Org, admin: User) -> list[tuple[str, Any]]:
+    """(what, edit): one admin write each, through the services, covering what the cached
+    rows hold — budgets, fees, rates, dates and status of projects; a new project; clients;
+    people joining, moving team, changing capacity, leaving and being deactivated; teams."""
+    build, care, fixed, late = org.projects[0], org.projects[1], org.projects[2], org.projects[3]
+    today = local_date(org.now(), org.system.tz)
+    added: dict[str, User] = {}
+
+    def project(project_row: Project, **changes: Any) -> Any:
+        def edit(work: UnitOfWork, viewer: Any) -> None:
+            update_project(work, viewer, project_id=project_row.id or 0, **changes)
+
+        return edit
+
+    def person(name: str, **changes: Any) -> Any:
+        def edit(work: UnitOfWork, viewer: Any) -> None:
+            target = added.get(name) or next(p for p in org.people if p.email == name)
+            update_user(work, viewer, user_id=target.id or 0, **changes)
+
+        return edit
+
+    def join(work: UnitOfWork, viewer: Any) -> None:
+        user = create_user(work, viewer, email="new@x.test", name="Newcomer", role="team_member",
+                           team_id=org.team_ids[0], weekly_capacity_hours=30.0, bill_rate=95.0,
+                           starts_on=org.monday(2))  # fmt: skip
+        added["new@x.test"] = user
+
+    def archive(work: UnitOfWork, viewer: Any) -> None:
+        update_project(work, viewer, project_id=build.id or 0, status="archived")
+        org.projects.remove(build)  # nobody can track on it any more
+
+    def new_project(work: UnitOfWork, viewer: Any) -> None:
+        row = create_project(work, viewer, name="Sprint", client_id=org.client_id,
+                             billing_model="fixed_fee", fee=8000.0, budget_hours=12.0,
+                             starts_on=org.monday(4))  # fmt: skip
+        org.projects.append(row)
+
+    def new_client(work: UnitOfWork, viewer: Any) -> None:
+        create_client(work, viewer, name="Initech", target_rate=90.0)
+
+    def client_edit(work: UnitOfWork, viewer: Any) -> None:
+        update_client(work, viewer, client_id=org.client_id, name="Acme Ltd", target_rate=140.0)
+
+    def team_edit(work: UnitOfWork, viewer: Any) -> None:
+        update_team(work, viewer, team_id=org.team_ids[1], name="B renamed")
+
+    def team_new(work: UnitOfWork, viewer: Any) -> None:
+        create_team(work, viewer, name="C")
+
+    return [
+        ("fixed fee budget cut below its hours", project(fixed, budget_hours=6.0)),
+        ("retainer fee raised", project(care, fee=4200.0)),
+        ("t&m rate and budget changed", project(build, bill_rate=130.0, budget_hours=20.0)),
+        ("late project starts earlier", project(late, starts_on=org.monday(5))),
+        ("a fixed fee becomes t&m", project(late, billing_model="t_and_m", fee=None)),
+        ("a project is archived", archive),
+        ("a new fixed-fee project", new_project),
+        ("a member joins team A", join),
+        ("the newcomer moves to team B", person("new@x.test", team_id=org.team_ids[1])),
+        ("a member's capacity changes", person("p1@x.test", weekly_capacity_hours=20.0)),
+        ("a member leaves the team", person("p2@x.test", team_id=None)),
+        ("a member's contract ends", person("p3@x.test", ends_on=today - timedelta(days=2))),
+        ("a client is renamed and retargeted", client_edit),
+        ("a new client", new_client),
+        ("a team is renamed", team_edit),
+        ("a new team", team_new),
+        ("the newcomer is deactivated", person("new@x.test", is_active=False)),
+    ]
+
+
+@pytest.mark.parametrize(("seed", "tz"), [(21, "UTC"), (22, "Europe/Berlin")])
+def test_reference_edits_give_identical_snapshots_cached_and_not(make_org, seed, tz) -> None:
+    """Each edit lands on a warm cache (every key was just computed through it), with entry
+    writes in between so the newcomer and the new project get hours."""
+    rng = random.Random(seed)
+    org = make_org(seed, tz)
+    admin = admin_of(org)
+    assert_same_everywhere(org, "the seed")
+    edits = reference_edits(org, admin)
+    for step, (what, edit) in enumerate(edits):
+        with uow(org, admin) as (work, viewer):
+            edit(work, viewer)
+        assert_same_everywhere(org, f"edit {step}: {what}")
+        if step < len(edits) - 1:  # the newcomer may still write: they are active
+            for _ in range(3):
+                done = random_write(org, rng)
+                assert_same_everywhere(org, f"edit {step}, then {done}")
+    stats = org.system.history.reference.stats()
+    assert stats["clears"] == len(edits) and stats["hits"] > stats["misses"] > 0
+
+
+def test_reference_rows_are_read_once_until_a_reference_edit(make_org) -> None:
+    org = make_org(23)
+    admin = admin_of(org)
+    monday = org.monday()
+    people_keys = [
+        DashboardKey("metrics", "org", 0, monday),
+        DashboardKey("client_data", "org", 0, monday),
+        DashboardKey("client_history", "client", org.client_id, monday),
+    ]
+
+    def reads() -> tuple[int, int]:
+        """Statements that read the people, and that read project terms (with clients)."""
+        with statements(org.engine) as seen:
+            for key in people_keys:
+                snapshot(org, key, cached=True)
+        users = sum("weekly_capacity_hours" in s for s in seen)
+        terms = sum("project.budget_period" in s for s in seen)
+        return users, terms
+
+    assert reads() == (1, 2)  # cold: people, earning projects, clients with their projects
+    assert reads() == (0, 0)
+    with uow(org, org.people[0]) as (work, viewer):  # an entry write keeps them
+        start_timer(work, viewer, project_id=org.projects[0].id or 0)
+    assert reads() == (0, 0)
+    with uow(org, admin) as (work, viewer):
+        update_project(work, viewer, project_id=org.projects[2].id or 0, fee=12000.0)
+    assert reads() == (1, 2)
+    assert reads() == (0, 0)
+
+
+def test_rows_changed_behind_the_services_back_show_after_clear(make_org) -> None:
+    """What `ProjectHistory.clear` is for: an import or a script that writes without events."""
+    org = make_org(24)
+    key = DashboardKey("metrics", "org", 0, org.monday())
+    fixed = org.projects[2]
+    assert snapshot(org, key, cached=True) == snapshot(org, key, cached=False)
+    with org.engine.begin() as conn:  # the fee is the whole of the fixed fee's revenue
+        conn.execute(text("UPDATE project SET fee = fee * 3 WHERE id = :id"), {"id": fixed.id})
+    plain = snapshot(org, key, cached=False)
+    assert snapshot(org, key, cached=True) != plain  # the cache kept the old terms
+    org.system.history.clear()
+    assert snapshot(org, key, cached=True) == plain
+
+
+# --- budget alerts ---------------------------------------------------------------------------
+
+
+def alerts(org: Org, *, cached: bool) -> list[Any]:
+    now = org.now()
+    reader = org.system.history.reader(now) if cached else None
+    with Session(org.engine) as session:
+        return budget_alerts(session, now=now, tz=org.system.tz, history=reader)
+
+
+@pytest.mark.parametrize(("seed", "tz"), [(31, "UTC"), (32, "America/New_York")])
+def test_budget_alerts_are_the_same_from_the_cache(make_org, seed, tz) -> None:
+    """Through entry writes, the clock crossing weeks and months, and budget edits: the
+    alerts the cached run finds are the uncached run's, and some are found."""
+    rng = random.Random(seed)
+    org = make_org(seed, tz)
+    f.user(org.engine, "slt@x.test", role="slt", weekly_capacity_hours=0.0)  # the audience
+    admin = admin_of(org)
+    found = 0
+    for step in range(30):
+        if step % 10 == 9:
+            fixed = org.projects[2]
+            with uow(org, admin) as (work, viewer):
+                update_project(work, viewer, project_id=fixed.id or 0,
+                               budget_hours=rng.choice([5.0, 40.0, 90.0]))  # fmt: skip
+            done = "a budget edit"
+        elif step % 7 == 6:
+            org.clock.advance(hours=rng.choice([50, 120, 200]))
+            done = f"clock to {org.now():%a %d %b}"
+        else:
+            done = random_write(org, rng)
+        plain = alerts(org, cached=False)
+        assert alerts(org, cached=True) == plain, f"step {step}: {done}"
+        found += len(plain)
+    assert found > 0
+
+
+def test_budget_alerts_from_a_warm_cache_read_no_history(make_org) -> None:
+    """Cached, a run reads only this week's entries, never a project's hours since it
+    started (the `win` windows the uncached run reads every time)."""
+    org = make_org(33)
+    f.user(org.engine, "slt@x.test", role="slt", weekly_capacity_hours=0.0)
+    with statements(org.engine) as uncached:
+        plain = alerts(org, cached=False)
+    assert plain and any("win" in s for s in uncached)
+    assert alerts(org, cached=True) == plain  # cold: fills the cache
+    with statements(org.engine) as warm:
+        assert alerts(org, cached=True) == plain
+    assert not any("win" in s for s in warm)

@@ -22,6 +22,7 @@ from workshub.domain.queries import (
     closed_hours,
     due_tasks,
     entries_of_day,
+    load_people,
     members,
     overdue_task_counts,
     person_windows,
@@ -56,7 +57,10 @@ def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_members_carry_their_time_off_and_running_timer(any_engine: Engine) -> None:
+@pytest.mark.parametrize("roster", [False, True], ids=["read", "from the roster"])
+def test_members_carry_their_time_off_and_running_timer(any_engine: Engine, roster: bool) -> None:
+    """The same whether the people are read with them or come from `load_people` (what
+    `ProjectHistory.reference` keeps)."""
     alpha = f.team(any_engine, "Alpha")
     beta = f.team(any_engine, "Beta")
     acme = f.client(any_engine, "Acme")
@@ -74,9 +78,12 @@ def test_members_carry_their_time_off_and_running_timer(any_engine: Engine) -> N
     f.entry(any_engine, ann, site, utc(24, 9), 1.0)
     f.entry(any_engine, gone, site, utc(19, 9), None)  # a leaver's forgotten timer
     with Session(any_engine) as session:
-        team = members(session, first=MON, last=SUN, team_id=alpha.id)
-        everyone = members(session, first=MON, last=SUN)
-        one = members(session, first=MON, last=SUN, user_ids=[dan.id])
+        people = load_people(session) if roster else None
+        team = members(session, first=MON, last=SUN, team_id=alpha.id, people=people)
+        everyone = members(session, first=MON, last=SUN, people=people)
+        one = members(session, first=MON, last=SUN, user_ids=[dan.id], people=people)
+        nobody = members(session, first=MON, last=SUN, team_id=-1, people=people)
+    assert nobody == []
     assert [m.name for m in team] == ["Ann", "Bob", "Gone", "Later"]
     assert [m.employed(MON, SUN) for m in team] == [True, True, False, False]
     first = team[0]
@@ -92,6 +99,8 @@ def test_members_carry_their_time_off_and_running_timer(any_engine: Engine) -> N
     assert (team[1].time_off, team[1].running) == ({}, None)
     assert team[2].running is not None
     assert len(everyone) == 5
+    assert [m.time_off for m in everyone if m.person.id == ann.id] == [first.time_off]
+    assert [m.person.id for m in everyone if m.running] == [ann.id, gone.id]
     assert [(m.name, m.team_id, m.person.weekly_capacity_hours) for m in one] == [
         ("Dan", beta.id, 0.0)
     ]
@@ -287,6 +296,27 @@ def test_hot_queries_range_scan_the_covering_index_not_the_table(engine: Engine)
         assert _uses_entry_indexes(plan), plan
     assert any("COVERING INDEX ix_entry_user_time" in line for line in plans[0]), plans[0]
     assert not any("SCAN time_entry" in line and "INDEX" not in line for p in plans for line in p)
+
+
+def test_members_from_the_roster_probe_the_time_off_index_per_person(engine: Engine) -> None:
+    alpha = f.team(engine, "Alpha")
+    site = f.project(engine, "Site")
+    people = [f.user(engine, f"p{i}@x.test", team_id=alpha.id) for i in range(3)]
+    for person in people:
+        f.time_off(engine, person, date(2026, 11, 24), 2)
+        f.entry(engine, person, site, utc(24, 9), 1.0)
+    f.entry(engine, people[0], site, utc(25, 9, 30), None)
+    with Session(engine) as session:
+        roster = load_people(session)
+        with statements(engine) as seen:
+            members(session, first=MON, last=SUN, people=roster)
+            members(session, first=MON, last=SUN, team_id=alpha.id, people=roster)
+    plans = _plans(engine, seen)
+    assert len(plans) == 2
+    for plan in plans:
+        assert _uses_entry_indexes(plan), plan
+        time_off = [line for line in plan if "time_off" in line]
+        assert time_off and all("ix_time_off_user_day" in line for line in time_off), plan
 
 
 @pytest.mark.parametrize("bounds", [period_bounds(MON, SUN, BERLIN)])

@@ -53,7 +53,7 @@ def test_start_runs_a_timer_from_now_with_the_projects_defaults(world: World) ->
     assert isinstance(event, TimeEntryStarted) and event.seq > 0 and event.stopped is None
     team_id = world.member.team_id
     assert event.entry == EntryRef(
-        me.id, team_id, world.project.id, world.client.id, entry.started_at
+        me.id, team_id, world.project.id, world.client.id, entry.started_at, "t_and_m"
     )
 
 

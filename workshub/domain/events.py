@@ -51,13 +51,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class EntryRef:
-    """Where a time entry lands in the dashboards: its person, team, project, client and start."""
+    """Where a time entry lands in the dashboards: its person, team, project, client and start,
+    and its project's billing model (None: not known), which says how far revenue reaches."""
 
     user_id: int
     team_id: int | None
     project_id: int
     client_id: int | None
     started_at: datetime
+    billing_model: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

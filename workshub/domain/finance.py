@@ -3,7 +3,7 @@ period for the organisation, a team or each client.
 
 Pure functions take dates and hours; the two `*_for_period` functions load what they need
 with three statements (projects, segment sums, running timers) — with a `ProjectHistory`
-reader, segment sums only for the projects it lacks.
+reader, projects from its reference cache and segment sums only for the projects it lacks.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from workshub.domain.client_queries import ProjectRow, load_projects
 from workshub.domain.hour_ledger import HourLedger, load_ledger
 from workshub.domain.models import BillingModel, BudgetPeriod
 from workshub.domain.project_history import HistoryReader
+from workshub.domain.reference_cache import ReferenceSlot
 from workshub.domain.timeutil import days_in_month as _days_in_month
 from workshub.domain.timeutil import local_date, local_midnight
 
@@ -30,6 +31,7 @@ T_AND_M, RETAINER, FIXED_FEE = (
     BillingModel.fixed_fee.value,
 )
 MONTHLY, TOTAL = BudgetPeriod.monthly.value, BudgetPeriod.total.value
+_EARNING_PROJECTS = ReferenceSlot[tuple[ProjectRow, ...]]("earning_projects")
 
 __all__ = [
     "FIXED_FEE",
@@ -201,6 +203,13 @@ def period_revenue(
     return 0.0
 
 
+def _earning_projects(session: Session, history: HistoryReader | None) -> tuple[ProjectRow, ...]:
+    """`load_projects`, from the history's reference cache when there is one."""
+    if history is None:
+        return tuple(load_projects(session))
+    return history.reference.get(_EARNING_PROJECTS, lambda: tuple(load_projects(session)))
+
+
 @dataclass(frozen=True, slots=True)
 class _ProjectPeriod:
     project: ProjectRow
@@ -228,7 +237,7 @@ def _project_periods(
     cutoff = min(local_midnight(last + timedelta(days=1), tz), now)
     if cutoff <= lo:
         return []
-    projects = load_projects(session)
+    projects = _earning_projects(session, history)
     starts = {p.id: start_instant(p.starts_on, tz) for p in projects if _recognises_hours(p)}
     ledger = load_ledger(
         session,

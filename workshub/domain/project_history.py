@@ -14,6 +14,9 @@ when the entry started before it, its part since the cut only when it started af
 person's window only when it started inside. A timer that starts drops nothing (running
 entries are never cached). A recompute takes a `HistoryReader` before its transaction
 starts; it never stores sums for a project or person dropped after that (`closed_cache`).
+
+It also holds the reference rows every recompute starts from (project terms, the people,
+clients: `reference_cache`), dropped by any `ReferenceChanged`.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from workshub.domain.events import (
     DomainEvent,
     EntryRef,
     EventHub,
+    ReferenceChanged,
     TimeEntryChanged,
     TimeEntryStarted,
     TimeEntryStopped,
 )
 from workshub.domain.metrics import Hours
+from workshub.domain.reference_cache import ReferenceCache, ReferenceView
 from workshub.domain.timeutil import local_date, local_midnight, week_start
 
 __all__ = [
@@ -118,7 +123,8 @@ def _person_counts(window: PersonWindow, _hours: Hours, started_at: datetime) ->
 
 
 class ProjectHistory:
-    """The cached closed sums of every project and person, invalidated by entry events."""
+    """The cached closed sums of every project and person, invalidated by entry events, and
+    the reference rows, invalidated by reference events."""
 
     def __init__(self, *, tz: ZoneInfo) -> None:
         self._tz = tz
@@ -128,6 +134,7 @@ class ProjectHistory:
         self.people: ClosedCache[PersonWindow, Hours] = ClosedCache(
             counts=_person_counts, max_frames=MAX_PERSON_WINDOWS
         )
+        self.reference = ReferenceCache()
 
     def reader(self, now: datetime) -> HistoryReader:
         """A recompute's view. Take it before the recompute's transaction starts."""
@@ -136,6 +143,7 @@ class ProjectHistory:
             closed_before=closed_cut(now, self._tz),
             projects=self.projects.view(),
             people=self.people.view(),
+            reference=self.reference.view(),
         )
 
     def attach(self, hub: EventHub) -> Callable[[], None]:
@@ -144,6 +152,8 @@ class ProjectHistory:
         return hub.subscribe(self.on_event)
 
     def on_event(self, event: DomainEvent) -> None:
+        if isinstance(event, ReferenceChanged):
+            self.reference.clear()
         for ref in _entry_refs(event):
             self.projects.entry_changed(ref.project_id, ref.started_at)
             self.people.entry_changed(ref.user_id, ref.started_at)
@@ -152,20 +162,26 @@ class ProjectHistory:
         """Forget everything (e.g. after rows changed behind the services' back)."""
         self.projects.clear()
         self.people.clear()
+        self.reference.clear()
 
     def stats(self) -> dict[str, dict[str, int]]:
-        return {"projects": self.projects.stats(), "people": self.people.stats()}
+        return {
+            "projects": self.projects.stats(),
+            "people": self.people.stats(),
+            "reference": self.reference.stats(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryReader:
     """One recompute's access: its `now`, the cut before which hours only change by edits,
-    and views of both caches."""
+    and views of the three caches."""
 
     now: datetime
     closed_before: datetime
     projects: CacheView[HistoryFrame, ClosedSums]
     people: CacheView[PersonWindow, Hours]
+    reference: ReferenceView
 
 
 def _entry_refs(event: DomainEvent) -> Iterable[EntryRef]:

@@ -13,10 +13,25 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlmodel import Session, col
 
 from workshub.domain.metrics import Hours, Person, employed_span, entry_seconds
@@ -36,12 +51,14 @@ __all__ = [
     "EntryView",
     "Member",
     "NotificationView",
+    "PersonRecord",
     "RunningEntry",
     "TaskView",
     "Window",
     "closed_hours",
     "due_tasks",
     "entries_of_day",
+    "load_people",
     "members",
     "overdue_task_counts",
     "person_windows",
@@ -73,6 +90,15 @@ class RunningEntry:
     started_at: datetime
     note: str
     billable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """A person as the people dashboards list them: what only admin writes change."""
+
+    person: Person
+    name: str
+    team_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +177,19 @@ def members(
     last: date,
     team_id: int | None = None,
     user_ids: Collection[int] | None = None,
+    people: Sequence[PersonRecord] | None = None,
 ) -> list[Member]:
     """The people of one team, some users, or everyone, each with their time off in
-    [first, last] and the timer they are running now: one query.
+    [first, last] and the timer they are running now: one query. Given `people` (every
+    user, as `load_people` reads them), the users are taken from there and the query reads
+    only time off and running timers.
 
     Employment is not filtered here (a leaver's timer still runs); see `Member.employed`.
     """
+    if people is not None:
+        return _members_of(
+            session, people, first=first, last=last, team_id=team_id, user_ids=user_ids
+        )
     statement = (
         select(
             col(User.id),
@@ -200,6 +233,99 @@ def members(
         if day is not None:
             member.time_off[day] = member.time_off.get(day, 0.0) + float(hours)
     return list(found.values())
+
+
+def load_people(session: Session) -> tuple[PersonRecord, ...]:
+    """Every user, by id: one query (kept by `ProjectHistory.reference` between writes)."""
+    statement = select(
+        col(User.id),
+        col(User.name),
+        col(User.team_id),
+        col(User.weekly_capacity_hours),
+        col(User.starts_on),
+        col(User.ends_on),
+    ).order_by(col(User.id))
+    return tuple(
+        PersonRecord(Person(uid, float(capacity), starts_on, ends_on), name, team)
+        for uid, name, team, capacity, starts_on, ends_on in _rows(session, statement)
+    )
+
+
+# The kinds of rows `_time_off_and_running` returns.
+_TIME_OFF_ROW, _RUNNING_ROW = 0, 1
+
+
+@lru_cache(maxsize=2)
+def _time_off_and_running(*, everyone: bool) -> Any:
+    """Every running timer (the partial index of running entries) and the time off in
+    [:first, :last] of everyone (one range of the (user_id, day) index per user: there is
+    no index on day alone) or of :user_ids: one UNION ALL, built once, parameters bound.
+    The running branch comes first: its column types decode the rows of both."""
+    running = (
+        select(
+            literal(_RUNNING_ROW, Integer),
+            col(TimeEntry.user_id),
+            type_coerce(null(), Date()),
+            type_coerce(null(), Float()),
+            *_RUNNING_COLUMNS,
+        )
+        .join(User, col(User.id) == col(TimeEntry.user_id))
+        .join(Project, col(Project.id) == col(TimeEntry.project_id))
+        .outerjoin(Client, col(Client.id) == col(Project.client_id))
+        .where(col(TimeEntry.ended_at).is_(None))
+    )
+    users: Any = select(col(User.id)) if everyone else bindparam("user_ids", expanding=True)
+    time_off = select(
+        literal(_TIME_OFF_ROW, Integer),
+        col(TimeOff.user_id),
+        col(TimeOff.day),
+        col(TimeOff.hours),
+        *(null() for _ in _RUNNING_COLUMNS),
+    ).where(
+        col(TimeOff.user_id).in_(users),
+        col(TimeOff.day) >= bindparam("first"),
+        col(TimeOff.day) <= bindparam("last"),
+    )
+    return union_all(running, time_off)
+
+
+def _members_of(
+    session: Session,
+    people: Sequence[PersonRecord],
+    *,
+    first: date,
+    last: date,
+    team_id: int | None,
+    user_ids: Collection[int] | None,
+) -> list[Member]:
+    """`members` from known people, with their time off and running timers (one query)."""
+    wanted = None if user_ids is None else set(user_ids)
+    chosen = [
+        record
+        for record in people
+        if (team_id is None or record.team_id == team_id)
+        and (wanted is None or record.person.id in wanted)
+    ]
+    if not chosen:
+        return []
+    everyone = team_id is None and user_ids is None
+    params: dict[str, Any] = {"first": first, "last": last}
+    if not everyone:
+        params["user_ids"] = [record.person.id for record in chosen]
+    time_off_of: dict[int, dict[date, float]] = {r.person.id: {} for r in chosen}
+    running_of: dict[int, RunningEntry] = {}
+    statement = _time_off_and_running(everyone=everyone)
+    for row in session.connection().execute(statement, params):
+        kind, uid = row[0], row[1]
+        if kind == _RUNNING_ROW:
+            running_of[uid] = RunningEntry(*row[4:])
+        elif uid in time_off_of:
+            days = time_off_of[uid]
+            days[row[2]] = days.get(row[2], 0.0) + float(row[3])
+    return [
+        Member(r.person, r.name, r.team_id, time_off_of[r.person.id], running_of.get(r.person.id))
+        for r in chosen
+    ]
 
 
 def person_windows(

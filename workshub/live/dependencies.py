@@ -26,6 +26,7 @@ from workshub.domain.events import (
     TimeEntryStopped,
     TimeOffChanged,
 )
+from workshub.domain.models import BillingModel
 from workshub.domain.timeutil import local_date, week_start
 
 __all__ = ["TREND_WEEKS", "Lookup", "affected_keys"]
@@ -33,6 +34,12 @@ __all__ = ["TREND_WEEKS", "Lookup", "affected_keys"]
 TREND_WEEKS = 12  # utilization_trend of week W spans W-11 .. W
 
 Predicate = Callable[[DashboardKey], bool]
+
+FIXED_FEE, RETAINER, INTERNAL = (
+    BillingModel.fixed_fee.value,
+    BillingModel.retainer.value,
+    BillingModel.internal.value,
+)
 
 
 class Lookup(Protocol):
@@ -92,13 +99,16 @@ def _entries(refs: Iterable[EntryRef], *, tz: ZoneInfo, lookup: Lookup) -> Predi
 def _entry(ref: EntryRef, *, tz: ZoneInfo, lookup: Lookup) -> Predicate:
     """An entry belongs wholly to the week it started in (SPEC §4)."""
     week = week_start(local_date(ref.started_at, tz))
+    revenue = _revenue_reach(ref)
 
     def touches(key: DashboardKey) -> bool:
         if key.type == "today":
             return _is_today_of(key, {ref.user_id})
         if key.type == "active_timers":
             return _team_or_org(key, ref.team_id)
-        if key.type in ("metrics", "team_data", "utilization_trend"):
+        if key.type == "metrics":
+            return _metrics_touched(key, ref, week, revenue)
+        if key.type in ("team_data", "utilization_trend"):
             return _team_or_org(key, ref.team_id) and _window_contains(key, week)
         if ref.client_id is None:  # internal work shows on no client dashboard
             return False
@@ -111,6 +121,38 @@ def _entry(ref: EntryRef, *, tz: ZoneInfo, lookup: Lookup) -> Predicate:
         return False
 
     return touches
+
+
+# How far an entry's hours reach into revenue (SPEC §4, `finance`), by its project's model.
+_OWN, _SHARED, _CUMULATIVE = "own", "shared", "cumulative"
+
+
+def _revenue_reach(ref: EntryRef) -> str:
+    """t&m money is the entry's own (its team's and the org's metrics, that week). A retainer's
+    or fixed fee's period revenue is split between teams by their share of the project's
+    hours in the period, so the entry moves every team's share that week. A fixed fee earns
+    fee × min(1, H(t) / budget) with H the hours since the project started: the entry moves
+    H at the bounds of every later period too, which changes their revenue once the budget
+    is reached. Unknown: a project with a client may be a fixed fee (internal ones earn
+    nothing)."""
+    model = ref.billing_model
+    if model is None:
+        model = INTERNAL if ref.client_id is None else FIXED_FEE
+    if model == FIXED_FEE:
+        return _CUMULATIVE
+    if model == RETAINER:
+        return _SHARED
+    return _OWN
+
+
+def _metrics_touched(key: DashboardKey, ref: EntryRef, week: date, revenue: str) -> bool:
+    if key.week is None:
+        return False
+    if key.week == week and _team_or_org(key, ref.team_id):
+        return True  # hours, utilization and the team's own money
+    if revenue == _OWN:
+        return False
+    return key.week == week or (revenue == _CUMULATIVE and key.week > week)
 
 
 def _task(event: TaskChanged) -> Predicate:

@@ -116,8 +116,10 @@ async def budget_thresholds(system: System) -> list[Notification]:
     """Projects at 80 % / 100 % of their budget → their client's account lead, slt and admin."""
 
     def work() -> list[Notification]:
+        now = system.clock.now()
+        reader = system.history.reader(now)  # taken before the session reads (see ProjectHistory)
         with Session(system.engine) as session:
-            alerts = budget_alerts(session, now=system.clock.now(), tz=system.tz)
+            alerts = budget_alerts(session, now=now, tz=system.tz, history=reader)
         return _raise(system, "budget_thresholds", alerts)
 
     return await asyncio.to_thread(work)

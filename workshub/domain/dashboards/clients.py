@@ -35,6 +35,7 @@ from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.errors import NotFound
 from workshub.domain.models import ClientStatus
 from workshub.domain.project_history import HistoryReader
+from workshub.domain.reference_cache import ReferenceSlot
 from workshub.domain.scope import manager_clients_query
 from workshub.domain.timeutil import local_midnight
 
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 HISTORY_WEEKS = 12
+# Every client with its projects, as `load_clients` reads them for the organisation.
+_ALL_CLIENTS = ReferenceSlot[tuple[tuple[ClientRow, ...], tuple[ProjectRow, ...]]]("clients")
 
 
 def compute_client_data(
@@ -59,7 +62,7 @@ def compute_client_data(
     """Per client: hours in the week and its month, burn and pace of its active projects, the
     week's score and RAG, revenue and effective rate (money)."""
     week = _week_of(key, "client_data")
-    clients, projects = _clients_in_scope(session, key, now=now)
+    clients, projects = _clients_in_scope(session, key, now=now, history=history)
     frame = WeekFrame.of(week, now=now, tz=tz)
     current = _is_current(week, now=now, tz=tz)
     snapshots = {} if current else _snapshots(session, [week], clients=clients)
@@ -89,7 +92,7 @@ def compute_client_health(
     """Per client: the week's score, RAG, components and change against the week before."""
     week = _week_of(key, "client_health")
     previous = week - timedelta(weeks=1)
-    clients, projects = _clients_in_scope(session, key, now=now)
+    clients, projects = _clients_in_scope(session, key, now=now, history=history)
     snapshots = _snapshots(session, [previous, week], clients=clients)
     if _is_current(week, now=now, tz=tz):
         snapshots = {k: v for k, v in snapshots.items() if k[1] != week}
@@ -123,7 +126,7 @@ def compute_client_history(
 ) -> dict[str, Any]:
     """One client, the 12 weeks ending with the key's week: score, RAG, components, hours."""
     week = _week_of(key, "client_history")
-    clients, projects = _clients_in_scope(session, key, now=now)
+    clients, projects = _clients_in_scope(session, key, now=now, history=history)
     (client,) = clients
     weeks = [week - timedelta(weeks=k) for k in range(HISTORY_WEEKS - 1, -1, -1)]
     snapshots = _snapshots(session, weeks, clients=clients)
@@ -152,14 +155,17 @@ def _is_current(week: date, *, now: datetime, tz: ZoneInfo) -> bool:
 
 
 def _clients_in_scope(
-    session: Session, key: DashboardKey, *, now: datetime
+    session: Session, key: DashboardKey, *, now: datetime, history: HistoryReader | None
 ) -> tuple[list[ClientRow], dict[int, list[ProjectRow]]]:
     ids: Collection[int] | CompoundSelect | None = None
     if key.scope == "manager":  # nested in the clients' statement: no statement of its own
         ids = manager_clients_query(key.scope_id, now=now)
     elif key.scope == "client":
         ids = {key.scope_id}
-    clients, project_rows = load_clients(session, client_ids=ids)
+    if history is not None and not isinstance(ids, CompoundSelect):
+        clients, project_rows = _cached_clients(session, history, ids)
+    else:
+        clients, project_rows = load_clients(session, client_ids=ids)
     if key.scope == "client" and not clients:
         raise NotFound("client")
     projects: dict[int, list[ProjectRow]] = defaultdict(list)
@@ -167,6 +173,22 @@ def _clients_in_scope(
         if project.client_id is not None:
             projects[project.client_id].append(project)
     return clients, projects
+
+
+def _cached_clients(
+    session: Session, history: HistoryReader, ids: Collection[int] | None
+) -> tuple[list[ClientRow], list[ProjectRow]]:
+    """`load_clients` of all or some ids, cut from every client kept by the history's
+    reference cache (in the same order: the statement sorts all clients alike)."""
+
+    def load() -> tuple[tuple[ClientRow, ...], tuple[ProjectRow, ...]]:
+        clients, projects = load_clients(session, client_ids=None)
+        return tuple(clients), tuple(projects)
+
+    clients, projects = history.reference.get(_ALL_CLIENTS, load)
+    if ids is None:
+        return list(clients), list(projects)
+    return [c for c in clients if c.id in ids], [p for p in projects if p.client_id in ids]
 
 
 def _snapshots(

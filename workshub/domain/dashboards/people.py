@@ -35,9 +35,11 @@ from workshub.domain.project_history import HistoryReader
 from workshub.domain.queries import (
     EntryView,
     Member,
+    PersonRecord,
     RunningEntry,
     due_tasks,
     entries_of_day,
+    load_people,
     members,
     overdue_task_counts,
     person_windows,
@@ -45,6 +47,7 @@ from workshub.domain.queries import (
     unread_notifications,
     window_hours,
 )
+from workshub.domain.reference_cache import ReferenceSlot
 from workshub.domain.timeutil import day_bounds, iso_utc, local_date, working_days
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
 
 TREND_WEEKS = 12
 LATEST_NOTIFICATIONS = 10
+_PEOPLE = ReferenceSlot[tuple[PersonRecord, ...]]("people")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +93,26 @@ class _Scope:
     running: list[RunningEntry]  # every timer running in the scope now, oldest first
 
 
-def _scope(session: Session, key: DashboardKey, *, first: date, last: date) -> _Scope:
+def _people(session: Session, history: HistoryReader | None) -> tuple[PersonRecord, ...] | None:
+    """Every user from the history's reference cache (None without one: read them)."""
+    if history is None:
+        return None
+    return history.reference.get(_PEOPLE, lambda: load_people(session))
+
+
+def _scope(
+    session: Session,
+    key: DashboardKey,
+    *,
+    first: date,
+    last: date,
+    history: HistoryReader | None,
+) -> _Scope:
     """A team's current members, or for the organisation everyone with capacity, employed
     at some point in [first, last]; their running timers whatever their employment."""
-    found = members(session, first=first, last=last, team_id=_team_id(key))
+    found = members(
+        session, first=first, last=last, team_id=_team_id(key), people=_people(session, history)
+    )
     employed = [m for m in found if m.employed(first, last)]
     counted = [m for m in employed if m.person.counts]
     running = sorted(
@@ -171,7 +191,7 @@ def compute_metrics(
 ) -> dict[str, Any]:
     """The week's KPIs for a team or the organisation, with revenue (money)."""
     week = _Week.of(_key_week(key), today=local_date(now, tz))
-    scope = _scope(session, key, first=week.monday, last=week.last)
+    scope = _scope(session, key, first=week.monday, last=week.last, history=history)
     figures = _week_figures(
         session, scope.counted, [week], running=scope.running, now=now, tz=tz, history=history
     )
@@ -218,7 +238,7 @@ def compute_team_data(
     """Per person: the week's hours against capacity, the timer running now, overdue tasks."""
     today = local_date(now, tz)
     week = _Week.of(_key_week(key), today=today)
-    scope = _scope(session, key, first=week.monday, last=week.last)
+    scope = _scope(session, key, first=week.monday, last=week.last, history=history)
     figures = _week_figures(
         session, scope.listed, [week], running=scope.running, now=now, tz=tz, history=history
     )
@@ -284,8 +304,11 @@ def _entry_json(entry: EntryView) -> dict[str, Any]:
     }
 
 
-def _target_hours(session: Session, user_id: int, today: date) -> float:
-    found = members(session, first=today, last=today, user_ids=[user_id])
+def _target_hours(
+    session: Session, user_id: int, today: date, history: HistoryReader | None
+) -> float:
+    people = _people(session, history)
+    found = members(session, first=today, last=today, user_ids=[user_id], people=people)
     if not found:
         return 0.0
     member = found[0]
@@ -320,7 +343,7 @@ def compute_today(
         "running": _entry_json(running) if running else None,
         "entries": [_entry_json(e) for e in todays],
         "hours_today": hours_today / SECONDS_PER_HOUR,
-        "target_hours": _target_hours(session, user_id, today),
+        "target_hours": _target_hours(session, user_id, today, history),
         "tasks": [
             {
                 "id": t.id,
@@ -362,7 +385,7 @@ def compute_utilization_trend(
         _Week.of(last_monday - timedelta(weeks=back), today=today)
         for back in range(TREND_WEEKS - 1, -1, -1)
     ]
-    scope = _scope(session, key, first=weeks[0].monday, last=weeks[-1].last)
+    scope = _scope(session, key, first=weeks[0].monday, last=weeks[-1].last, history=history)
     figures = _week_figures(
         session, scope.counted, weeks, running=scope.running, now=now, tz=tz, history=history
     )

@@ -29,6 +29,7 @@ from workshub.domain.models import (
     Role,
     User,
 )
+from workshub.domain.project_history import HistoryReader
 from workshub.domain.services.notifications import raise_notification
 from workshub.domain.timeutil import local_date, local_midnight
 from workshub.domain.uow import UnitOfWork
@@ -101,25 +102,34 @@ class _Finding:
     link: str
 
 
-def budget_alerts(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Alert]:
+def budget_alerts(
+    session: Session, *, now: datetime, tz: ZoneInfo, history: HistoryReader | None = None
+) -> list[Alert]:
     """Alerts not raised yet for active budgeted projects at or past 80 % / 100 % of their
     budget now: since starts_on (total, key `budget:{project}:{pct}`) or in this month
     (monthly, key `budget:{project}:{pct}:{YYYY-MM}`). Hours of every project come from one
-    aggregate statement (plus the running timers)."""
+    aggregate statement (plus the running timers). With `history` (taken for `now`, before
+    `session` first reads), hours before this week come from its cache, so a run reads
+    only this week's entries and the projects an edit dropped, not every project's years."""
+    if history is not None and history.now != now:
+        raise ValueError("budget_alerts needs a history reader taken for the same now")
     projects = _budgeted_projects(session)
     if not projects:
         return []
     today = local_date(now, tz)
     month_lo = local_midnight(today.replace(day=1), tz)
     next_month = local_midnight(date(today.year + today.month // 12, today.month % 12 + 1, 1), tz)
+    # The history's cut, so the sums before it are cached even when the month began later.
+    week_cut = () if history is None else (history.closed_before,)
     ledger = load_ledger(
         session,
-        cuts=(month_lo, now, next_month),
+        cuts=(*week_cut, month_lo, now, next_month),
         project_ids={p.id for p in projects},
         starts={
             p.id: local_midnight(p.starts_on, tz) for p in projects if p.budget_period != MONTHLY
         },
         amount_ids=(),
+        history=history,
     )
     findings = []
     for project in projects:

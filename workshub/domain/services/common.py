@@ -91,7 +91,8 @@ def trackable_project(session: Session, project_id: int, *, field: str = "projec
 
 
 def entry_ref(session: Session, entry: TimeEntry) -> EntryRef:
-    """Where the entry lands on the dashboards: its person's team and its project's client."""
+    """Where the entry lands on the dashboards: its person's team, its project's client and
+    billing model."""
     person = session.get(User, entry.user_id)
     project = session.get(Project, entry.project_id)
     return EntryRef(
@@ -100,6 +101,7 @@ def entry_ref(session: Session, entry: TimeEntry) -> EntryRef:
         project_id=entry.project_id,
         client_id=project.client_id if project else None,
         started_at=entry.started_at,
+        billing_model=project.billing_model if project else None,
     )
 
 
