@@ -89,6 +89,7 @@ def serve(settings: Settings) -> None:
     if settings.demo_enabled:
         summary = seed_if_empty(system.engine, now=system.clock.now(), tz=system.tz, progress=True)
         seeded = summary is not None
+        system.history.clear()  # the seed wrote without events: cached sums start from it
     Storage.path = settings.data_dir / "nicegui"  # NiceGUI's user storage lives with the data
     create_app(system)
     app.on_startup(_freeze_startup_objects)

@@ -29,6 +29,8 @@ Writing a page test::
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
@@ -166,6 +168,10 @@ def text_of(user: User, marker: str) -> str:
     element = elements[0]
     if isinstance(element, ui.button | ui.label | ui.badge):
         return element.text
+    if isinstance(element, ui.html):  # a tile whose HTML holds the marked value
+        found = re.search(rf'data-testid="{re.escape(marker)}">([^<]*)<', element.content)
+        assert found, f"{marker!r} is not in {element.content!r}"
+        return html.unescape(found.group(1))
     return str(element.props.get("label", element._text or ""))
 
 

@@ -52,6 +52,8 @@ def apply_quietly(element: ui.element, patch: Patch, version: int) -> None:
     props = element._props
     for name, value in (patch.get("props") or {}).items():
         dict.__setitem__(props, name, value)
+        if name == "innerHTML":  # ui.html's `content` mirrors it
+            object.__setattr__(element, "___content", value)
     dict.__setitem__(props, "data-wh-v", version)
     for name, value in (patch.get("style") or {}).items():
         dict.__setitem__(element._style, name, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 from typing import Any, TypeVar
 
 from nicegui import ui
@@ -14,6 +15,7 @@ __all__ = [
     "fmt_hours",
     "fmt_money",
     "fmt_pct",
+    "kpi_html",
     "kpi_tile",
     "rag_html",
     "section",
@@ -73,6 +75,15 @@ def kpi_tile(
         if hint:
             ui.label(hint).classes("wh-kpi-hint")
     return value
+
+
+def kpi_html(label: str, test_id: str, value: str, hint: str = "") -> str:
+    """A KPI tile's content as one element's HTML (a broadcast region re-renders it whole)."""
+    hint_html = f'<div class="wh-kpi-hint">{escape(hint)}</div>' if hint else ""
+    return (
+        f'<div class="wh-kpi-label">{escape(label)}</div>'
+        f'<div class="wh-kpi-value" data-testid="{test_id}">{escape(value)}</div>{hint_html}'
+    )
 
 
 def section(title: str) -> ui.element:

@@ -24,7 +24,7 @@ from workshub.domain.services.reference import list_teams
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import read
 from workshub.ui.broadcast import Patch, Region, Renderer, broadcaster, region
-from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, kpi_tile, section, tid
+from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, kpi_html, section, tid
 from workshub.ui.csv_downloads import corner, entries_button, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
@@ -51,7 +51,7 @@ class Widgets:
     members: ui.table
     timers: ui.table
     chart: ui.echart
-    kpis: dict[str, ui.label]  # KPI name -> its value label
+    kpis: dict[str, ui.html]  # test id -> its tile
     status: ui.element  # holds the error banner of the current keys; rebuilt on a switch
 
 
@@ -77,12 +77,24 @@ def _timers(system: System, data: Mapping[str, Any]) -> Patch:
     return {"props": {"rows": rows, "loading": False}}
 
 
-def _working_now(_system: System, data: Mapping[str, Any]) -> Patch:
-    return {"text": str(len(data.get("timers") or []))}
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI tile: one element whose HTML is its label, value and hint (SPEC §7 test id on
+    the value), rendered from one key's data."""
 
+    label: str
+    test_id: str
+    data_type: str
+    value: Callable[[System, Mapping[str, Any]], str]
+    hint: Callable[[System, Mapping[str, Any]], str] | str = ""
+    money: bool = False
 
-def _text(format_value: Callable[[System, Mapping[str, Any]], str]) -> Renderer:
-    return lambda system, data: {"text": format_value(system, data)}
+    def html(self, value: str, hint: str) -> str:
+        return kpi_html(self.label, self.test_id, value, hint)
+
+    def render(self, system: System, data: Mapping[str, Any]) -> Patch:
+        hint = self.hint if isinstance(self.hint, str) else self.hint(system, data)
+        return {"props": {"innerHTML": self.html(self.value(system, data), hint)}}
 
 
 def _money(field: str, system: System, data: Mapping[str, Any]) -> str:
@@ -92,19 +104,55 @@ def _money(field: str, system: System, data: Mapping[str, Any]) -> str:
     return "—" if value is None else fmt_money(value, currency_prefix(system.org.currency))
 
 
-KPIS: dict[str, Renderer] = {
-    "tracked": _text(lambda _s, data: fmt_hours(data.get("tracked_hours"))),
-    "capacity": _text(
-        lambda system, data: (
-            f"of {fmt_hours(data.get('capacity_hours'))} h capacity · "
-            f"{week_label(data.get('week'), system)}"
-        )
+def _capacity(system: System, data: Mapping[str, Any]) -> str:
+    capacity = fmt_hours(data.get("capacity_hours"))
+    return f"of {capacity} h capacity · {week_label(data.get('week'), system)}"
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "Hours tracked",
+        "kpi-tracked-hours",
+        "metrics",
+        lambda _s, data: fmt_hours(data.get("tracked_hours")),
+        hint=_capacity,
     ),
-    "utilization": _text(lambda _s, data: fmt_pct(data.get("utilization"))),
-    "billable": _text(lambda _s, data: fmt_pct(data.get("billable_pct"))),
-    "revenue": _text(lambda system, data: _money("revenue", system, data)),
-    "rate": _text(lambda system, data: _money("effective_rate", system, data)),
-}
+    Kpi(
+        "Utilization (tracked ÷ capacity)",
+        "kpi-utilization",
+        "metrics",
+        lambda _s, data: fmt_pct(data.get("utilization")),
+    ),
+    Kpi(
+        "Billable share",
+        "kpi-billable-pct",
+        "metrics",
+        lambda _s, data: fmt_pct(data.get("billable_pct")),
+        hint="billable ÷ tracked",
+    ),
+    Kpi(
+        "Working now",
+        "kpi-active-timers",
+        "active_timers",
+        lambda _s, data: str(len(data.get("timers") or [])),
+        hint="timers running",
+    ),
+    Kpi(
+        "Revenue",
+        "kpi-revenue",
+        "metrics",
+        lambda system, data: _money("revenue", system, data),
+        money=True,
+    ),
+    Kpi(
+        "Effective rate",
+        "kpi-effective-rate",
+        "metrics",
+        lambda system, data: _money("effective_rate", system, data),
+        hint="revenue ÷ hours",
+        money=True,
+    ),
+)
 
 
 class TeamBoard:
@@ -128,11 +176,9 @@ class TeamBoard:
         add("team_data", "team.members", widgets.members, _members)
         add("team_data", "team.workload", widgets.chart, _workload)
         add("active_timers", "team.timers", widgets.timers, _timers)
-        if "active" in widgets.kpis:
-            add("active_timers", "team.kpi.active", widgets.kpis["active"], _working_now)
-        for name, render in KPIS.items():
-            if name in widgets.kpis:
-                add("metrics", f"team.kpi.{name}", widgets.kpis[name], render)
+        for kpi in KPIS:
+            if kpi.test_id in widgets.kpis:
+                add(kpi.data_type, f"team.{kpi.test_id}", widgets.kpis[kpi.test_id], kpi.render)
         self._show_status()
 
     def show(self, *, team_id: int, week: date) -> None:
@@ -312,28 +358,20 @@ def pickers(
     return team_select, week_select, status
 
 
-def kpis(*, sees_money: bool) -> dict[str, ui.label]:
-    """The KPI tiles; their values are filled by the board's regions."""
-    values: dict[str, ui.label] = {}
+def kpis(*, sees_money: bool) -> dict[str, ui.html]:
+    """The KPI tiles, one element each; the board's regions fill them."""
+    tiles: dict[str, ui.html] = {}
     with ui.element("div").classes("wh-kpis"):
-        with ui.element("div").classes("wh-card"):
-            ui.label("Hours tracked").classes("wh-kpi-label")
-            values["tracked"] = tid(ui.label("—").classes("wh-kpi-value"), "kpi-tracked-hours")
-            values["capacity"] = ui.label("").classes("wh-kpi-hint")
-        values["utilization"] = kpi_tile("Utilization (tracked ÷ capacity)", "kpi-utilization")
-        values["billable"] = kpi_tile(
-            "Billable share", "kpi-billable-pct", hint="billable ÷ tracked"
-        )
-        values["active"] = kpi_tile("Working now", "kpi-active-timers", hint="timers running")
-        if sees_money:
-            values["revenue"] = kpi_tile("Revenue", "kpi-revenue")
-            values["rate"] = kpi_tile(
-                "Effective rate", "kpi-effective-rate", hint="revenue ÷ hours"
-            )
-    return values
+        for kpi in KPIS:
+            if kpi.money and not sees_money:
+                continue  # neither rendered nor sent
+            hint = kpi.hint if isinstance(kpi.hint, str) else ""
+            tile = ui.html(kpi.html("—", hint), sanitize=False).classes("wh-card")
+            tiles[kpi.test_id] = tile.mark(kpi.test_id)
+    return tiles
 
 
-def content(status: ui.element, kpis: dict[str, ui.label]) -> Widgets:
+def content(status: ui.element, kpis: dict[str, ui.html]) -> Widgets:
     """The lists: empty states are the tables' own no-data rows (no extra elements)."""
     with section("People").classes("w-full"):
         members = members_table()
