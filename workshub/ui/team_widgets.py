@@ -34,7 +34,9 @@ OVER_CAPACITY = 1.0
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 ACCENT, OVER, TRACK = "#0f766e", "#b45309", "#e2e8f0"
 # Loading until the first snapshot; the bottom row shows only the empty state (no pagination).
-TABLE_PROPS = "flat dense wrap-cells hide-pagination loading"
+# The table is its own card, titled like the other cards (no wrapper elements).
+TABLE_PROPS = 'flat dense wrap-cells hide-pagination loading title-class="wh-card-title"'
+CARD = "wh-card wh-table-card w-full"
 
 
 def currency_prefix(code: str) -> str:
@@ -127,11 +129,11 @@ _OVERDUE_CELL = r"""
 _NO_DATA = r"""<div class="wh-empty" style="padding: 4px 0">{{ props.message }}</div>"""
 
 
-def members_table() -> ui.table:
+def members_table(*, title: str) -> ui.table:
     table = tid(
-        ui.table(columns=MEMBER_COLUMNS, rows=[], row_key="user_id", pagination=0)
+        ui.table(columns=MEMBER_COLUMNS, rows=[], row_key="user_id", pagination=0, title=title)
         .props(f'{TABLE_PROPS} no-data-label="No one is in this team yet."')
-        .classes("w-full"),
+        .classes(CARD),
         "team-members-table",
     )
     table.add_slot("body-cell-utilization", _UTILIZATION_CELL)
@@ -192,11 +194,11 @@ _ELAPSED_CELL = r"""
 """
 
 
-def timers_table() -> ui.table:
+def timers_table(*, title: str) -> ui.table:
     table = tid(
-        ui.table(columns=TIMER_COLUMNS, rows=[], row_key="entry_id", pagination=0)
+        ui.table(columns=TIMER_COLUMNS, rows=[], row_key="entry_id", pagination=0, title=title)
         .props(f'{TABLE_PROPS} no-data-label="No one is tracking time right now."')
-        .classes("w-full"),
+        .classes(CARD),
         "active-timers-list",
     )
     table.add_slot("body-cell-elapsed", _ELAPSED_CELL)

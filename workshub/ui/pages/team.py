@@ -25,7 +25,7 @@ from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import read
 from workshub.ui.broadcast import Patch, Region, Renderer, broadcaster, region
 from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, kpi_html, section, tid
-from workshub.ui.csv_downloads import corner, entries_button, table_button
+from workshub.ui.csv_downloads import entries_button, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
@@ -268,7 +268,7 @@ def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]])
         values = kpis(sees_money=viewer.sees_money)
         widgets = content(status, values)
     board = TeamBoard(page, widgets, team_id=team_id, week=current)
-    with corner(beside=widgets.members):  # in the People card
+    with widgets.members.add_slot("top-right"):  # beside the People title
         export_buttons(system, board)
     team_ids = {team["id"] for team in teams}
 
@@ -373,11 +373,9 @@ def kpis(*, sees_money: bool) -> dict[str, ui.html]:
 
 def content(status: ui.element, kpis: dict[str, ui.html]) -> Widgets:
     """The lists: empty states are the tables' own no-data rows (no extra elements)."""
-    with section("People").classes("w-full"):
-        members = members_table()
+    members = members_table(title="People")  # the card and its title are the table's own
     with ui.element("div").classes("w-full grid grid-cols-1 lg:grid-cols-2 gap-4 items-start"):
-        with section("Working now"):
-            timers = timers_table()
+        timers = timers_table(title="Working now")
         with section("Workload · hours vs capacity"):
             chart = workload_chart()
     return Widgets(members=members, timers=timers, chart=chart, kpis=kpis, status=status)
