@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
+from workshub.ui.broadcast import share_prop
 from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, tid
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "currency_prefix",
     "member_rows",
     "members_table",
+    "share_options",
     "timer_rows",
     "timers_table",
     "week_options",
@@ -62,6 +64,14 @@ def elapsed(iso: str, now: datetime) -> str:
     """H:MM:SS since `iso`; the browser ticks it on from here (assets/workshub.js)."""
     seconds = max(0, int((now - _instant(iso)).total_seconds()))
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def share_options(select: ui.select) -> ui.select:
+    """The picker's option list as NiceGUI builds it, one copy for every client (a select
+    re-builds its own copy only when its value changes on that client)."""
+    labels = list(select.options.values()) if isinstance(select.options, dict) else select.options
+    share_prop(select, "options", [{"value": i, "label": label} for i, label in enumerate(labels)])
+    return select
 
 
 def week_options(current: date, *, count: int = WEEKS_BACK) -> dict[str, str]:
@@ -136,6 +146,7 @@ def members_table(*, title: str) -> ui.table:
         .classes(CARD),
         "team-members-table",
     )
+    share_prop(table, "columns", MEMBER_COLUMNS)
     table.add_slot("body-cell-utilization", _UTILIZATION_CELL)
     table.add_slot("body-cell-running", _RUNNING_CELL)
     table.add_slot("body-cell-overdue", _OVERDUE_CELL)
@@ -201,6 +212,7 @@ def timers_table(*, title: str) -> ui.table:
         .classes(CARD),
         "active-timers-list",
     )
+    share_prop(table, "columns", TIMER_COLUMNS)
     table.add_slot("body-cell-elapsed", _ELAPSED_CELL)
     table.add_slot("no-data", _NO_DATA)
     return table
@@ -245,7 +257,9 @@ def _workload_options(names: list[str], capacity: list[float], hours: list[Any])
 
 def workload_chart() -> ui.echart:
     """Hours against capacity per person: a light capacity track with the hours bar over it."""
-    return ui.echart(_workload_options([], [], [])).classes("w-full").style("height: 200px")
+    chart = ui.echart(_workload_options([], [], [])).classes("w-full").style("height: 200px")
+    share_prop(chart, "options", _workload_options([], [], []))
+    return chart
 
 
 def workload(members: list[Mapping[str, Any]]) -> dict[str, Any]:

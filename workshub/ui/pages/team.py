@@ -34,6 +34,7 @@ from workshub.ui.team_widgets import (
     member_rows,
     members_table,
     money_per_hour,
+    share_options,
     timer_rows,
     timers_table,
     week_options,
@@ -349,7 +350,7 @@ def pickers(
         else:
             ui.label(teams[0]["name"]).classes("text-lg text-weight-bold")
         week_select = tid(
-            ui.select(week_options(week), value=week.isoformat(), label="Week")
+            share_options(ui.select(week_options(week), value=week.isoformat(), label="Week"))
             .props("outlined dense options-dense")
             .classes("min-w-[240px]"),
             "week-select",
