@@ -82,8 +82,18 @@ def ref(
     team: int | None = 10,
     client: int | None = 100,
     at: datetime = datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+    billing: str | None = "t_and_m",
 ) -> EntryRef:
-    return EntryRef(user_id=user, team_id=team, project_id=50, client_id=client, started_at=at)
+    if client is None and billing == "t_and_m":
+        billing = "internal"  # a project without a client is internal (SPEC §3)
+    return EntryRef(
+        user_id=user,
+        team_id=team,
+        project_id=50,
+        client_id=client,
+        started_at=at,
+        billing_model=billing,
+    )
 
 
 def team_keys(team: int | None, week: date) -> set[K]:
@@ -136,6 +146,70 @@ def test_a_past_entry_edit_touches_its_own_week_and_every_later_client_week() ->
     )
     assert affected(event) == expected
     assert K("metrics", "org", 0, W) not in expected
+
+
+def metrics_keys(weeks: Collection[date]) -> set[K]:
+    """metrics of the organisation and of every team in those weeks."""
+    return {K("metrics", "org", 0, w) for w in weeks} | {
+        K("metrics", "team", t, w) for t in TEAMS for w in weeks
+    }
+
+
+def test_a_past_fixed_fee_edit_touches_every_later_weeks_revenue() -> None:
+    """fee × min(1, H / budget): H since the start moves at every later period's bounds, and
+    each team's share of the project's hours moves in the entry's own week."""
+    past = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
+    event = TimeEntryChanged(
+        actor_id=1, entry_id=9, change="updated", refs=(ref(at=past, billing="fixed_fee"),)
+    )
+    week = date(2026, 10, 5)
+    expected = (
+        {K("today", "user", 1), K("active_timers", "team", 10), K("active_timers", "org", 0)}
+        | team_keys(10, week)
+        | client_keys(100, week, managers=(5, 6))
+        | metrics_keys(weeks_from(week))
+    )
+    got = affected(event)
+    assert got == expected
+    assert K("metrics", "org", 0, W) in got and K("metrics", "team", 11, W) in got
+    assert K("team_data", "org", 0, W) not in got  # no revenue there: hours only
+
+
+def test_a_retainer_entry_moves_every_teams_share_of_that_week_only() -> None:
+    past = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
+    event = TimeEntryChanged(
+        actor_id=1, entry_id=9, change="deleted", refs=(ref(at=past, billing="retainer"),)
+    )
+    week = date(2026, 10, 5)
+    expected = (
+        {K("today", "user", 1), K("active_timers", "team", 10), K("active_timers", "org", 0)}
+        | team_keys(10, week)
+        | client_keys(100, week, managers=(5, 6))
+        | metrics_keys([week])
+    )
+    assert affected(event) == expected
+
+
+def test_a_fixed_fee_timer_this_week_touches_every_teams_metrics_from_this_week_on() -> None:
+    event = TimeEntryStopped(actor_id=1, entry_id=9, entry=ref(billing="fixed_fee"))
+    got = affected(event)
+    # (the universe holds later weeks too; a real store never has keys of future weeks)
+    assert {k for k in got if k.type == "metrics"} == metrics_keys(weeks_from(W))
+
+
+@pytest.mark.parametrize(("client", "reach"), [(100, "as a fixed fee"), (None, "as internal work")])
+def test_an_entry_of_unknown_billing_counts_as_the_widest_it_can_be(
+    client: int | None, reach: str
+) -> None:
+    past = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
+    unknown = TimeEntryStopped(
+        actor_id=1, entry_id=9, entry=ref(client=client, at=past, billing=None)
+    )
+    model = "fixed_fee" if client is not None else "internal"
+    known = TimeEntryStopped(
+        actor_id=1, entry_id=9, entry=ref(client=client, at=past, billing=model)
+    )
+    assert affected(unknown) == affected(known), reach
 
 
 def test_a_moved_entry_touches_both_places() -> None:

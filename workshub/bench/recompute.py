@@ -1,7 +1,9 @@
 """The recompute scenario, in process, on one database: per dashboard key, the full recompute
-(median of repeats, and the SQL statements it issues), and the event-driven update after one
-timer write (the write's commit → the store's push of the new snapshot, through the real
-`EventHub` → `LiveStore` path). Run at several history sizes, the second must stay flat."""
+from nothing (median of repeats, and the SQL statements it issues: a cold start), and the
+event-driven update after one timer write — the live path, through the real `EventHub` →
+`ProjectHistory` → `LiveStore` wiring of `workshub.app`: per key the recompute's own time and
+statements, and the write's commit → the store's push. Run at several history sizes, the
+update after a write must stay flat; SPEC §9's bars are judged on it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from workshub.clock import SystemClock
 from workshub.domain.dashboards.compute import compute_snapshot
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.events import DataUpdated, EventHub
+from workshub.domain.project_history import ProjectHistory
 from workshub.domain.scope import load_viewer
 from workshub.domain.services.timer import start_timer, stop_timer
 from workshub.domain.timeutil import local_date, week_start
@@ -139,11 +142,20 @@ async def event_driven(
     push (when its data changed), and per key the recomputes run and the statements they issued."""
     clock, hub = SystemClock(), EventHub()
     counter = QueryCounter(engine)
-    compute = dashboard_computer(engine, tz)
+    history = ProjectHistory(tz=tz)
+    history.attach(hub)  # before the store, as build_system does
+    compute = dashboard_computer(engine, tz, history=history)
+    compute_ms: dict[str, list[float]] = {str(k): [] for k in keys}
+    measuring = False
 
     def labelled(key: DashboardKey, now: datetime) -> dict[str, Any]:
         with counter.labelled(str(key)):
-            return compute(key, now)
+            started = time.thread_time()
+            try:
+                return compute(key, now)
+            finally:
+                if measuring:  # CPU time: other threads' work doesn't count against it
+                    compute_ms[str(key)].append((time.thread_time() - started) * 1000)
 
     store = LiveStore(labelled, clock=clock, tz=tz, team_leads=team_leads_loader(engine))
     hub.attach_loop(asyncio.get_running_loop())
@@ -159,7 +171,8 @@ async def event_driven(
     statements: dict[str, list[int]] = {str(k): [] for k in keys}
     recomputes: dict[str, list[int]] = {str(k): [] for k in keys}
     try:
-        await store.wait_idle()
+        await store.wait_idle()  # the first recomputes fill the history cache (a cold start)
+        measuring = True
         with Session(engine) as session:
             viewer = load_viewer(session, writer.user_id)
         if viewer is None:
@@ -198,6 +211,7 @@ async def event_driven(
         "settle_ms": summary(settle),
         "per_key": {
             key: {
+                "compute_ms": summary(compute_ms[key]),
                 "push_ms": summary(delays[key]),
                 "recomputes_per_write": max(recomputes[key], default=0),
                 "queries_per_write": max(statements[key], default=0),

@@ -215,20 +215,27 @@ def _page_rows(page: dict[str, Any]) -> Iterator[Row]:
 
 
 def _recompute_rows(sizes: list[dict[str, Any]]) -> Iterator[Row]:
+    """Per size and key: the recompute after one write (the live path, judged against the
+    bars) and the full recompute from nothing (a cold start, reported)."""
     for size in sizes:
         entries = size["dataset"]["entries"]
+        driven = size["event_driven"]
         for key, result in size["full"].items():
             kind = key.split(":")[0]
             bar = BARS_MS.get(kind, 100.0)
-            p50 = result["ms"]["p50"]
-            ok = _verdict(p50, bar) == "ok" and result["queries"] <= QUERY_BAR
+            after = driven["per_key"].get(key, {})
+            ms = (after.get("compute_ms") or {}).get("p50")
+            queries = after.get("queries_per_write", 0)
+            runs = max(after.get("recomputes_per_write", 0), 1)
+            per_run = -(-queries // runs)  # statements per recompute
+            cold = result["ms"]["p50"]
+            ok = ms is not None and _verdict(ms, bar) == "ok" and per_run <= QUERY_BAR
             yield (
-                f"{entries:,} entries: {key}",
-                f"{_ms(p50)} ms, {result['queries']} queries",
+                f"{entries:,} entries: {key} after a write (cold)",
+                f"{_ms(ms)} ms, {per_run} queries ({_ms(cold)} ms, {result['queries']} q.)",
                 f"≤ {bar:.0f} ms, ≤ {QUERY_BAR}",
                 "ok" if ok else "OVER",
             )
-        driven = size["event_driven"]
         yield (
             f"{entries:,} entries: after one write, commit → store idle p50 / max ms",
             f"{_ms(driven['settle_ms']['p50'])} / {_ms(driven['settle_ms']['max'])}",
