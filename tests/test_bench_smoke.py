@@ -78,6 +78,10 @@ def test_the_bench_runs_end_to_end_on_tiny_sizes(
     _measured(floor["latency"]["last_dashboard_ms"], 4)
     assert push["ratio_to_floor"]["p99"] > 0
     assert push["cpu"]["gross_us_per_viewer_change"] > 0
+    # the same writes with one dashboard: what the extra four cost is reported apart
+    assert push["cpu"]["baseline_net_cpu_s"] > 0
+    assert "us_per_extra_viewer_change" in push["cpu"]
+    assert "cpu_per_extra_viewer" in push["ratio_to_floor"]
     assert floor["cpu"]["gross_us_per_viewer_change"] > 0
     assert push["memory"]["connected_rss_mb"] > 0
     assert push["sockets"]["errors"] == 0

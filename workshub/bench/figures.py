@@ -11,7 +11,13 @@ from workshub.bench.api_writes import WriteResult
 from workshub.bench.push import FloorRecord, PushRecord, analyse, expected_of, shown
 from workshub.bench.stats import Expected, summary
 
-__all__ = ["compare", "floor_figures", "push_figures", "socket_counts"]
+__all__ = [
+    "compare",
+    "floor_figures",
+    "marginal_cpu",
+    "push_figures",
+    "socket_counts",
+]
 
 States = list[list[tuple[float, list[Any]]]]
 
@@ -71,6 +77,7 @@ def push_figures(
             "seconds": round(duration, 2),
             "server_cpu_s": round(raw.cpu_s, 3),
             "idle_cpu_pct": round(raw.idle_cpu_per_s * 100, 1),
+            "net_cpu_s": round(net_cpu, 3),
             "us_per_viewer_change": per_change(net_cpu, changes),
             "gross_us_per_viewer_change": per_change(raw.cpu_s, changes),
             "loadgen_cpu_pct": round(raw.loadgen_cpu_s / duration * 100, 1),
@@ -131,4 +138,19 @@ def compare(push: dict[str, Any]) -> None:
         push["floor"]["cpu"]["us_per_viewer_change"],
     )
     ratio["cpu"] = round(cpu / floor_cpu, 2) if cpu and floor_cpu else None
+    extra = push["cpu"].get("us_per_extra_viewer_change")
+    ratio["cpu_per_extra_viewer"] = round(extra / floor_cpu, 2) if extra and floor_cpu else None
     push["ratio_to_floor"] = ratio
+
+
+def marginal_cpu(push: dict[str, Any], baseline: dict[str, Any] | None, dashboards: int) -> None:
+    """What each viewer beyond the first costs per change: (CPU with N dashboards − CPU with
+    one, for the same writes) ÷ (N − 1) ÷ writes, both net of idle. The writes' own work (the
+    API request, the recomputes) is in both runs and cancels out."""
+    if baseline is None or dashboards < 2:
+        return
+    writes = min(push["writes_ok"], baseline["writes_ok"])
+    net_n = push["cpu"]["net_cpu_s"] * writes / max(push["writes_ok"], 1)
+    net_1 = baseline["net_cpu_s"] * writes / max(baseline["writes_ok"], 1)
+    push["cpu"]["baseline_net_cpu_s"] = round(net_1, 3)
+    push["cpu"]["us_per_extra_viewer_change"] = per_change(net_n - net_1, writes * (dashboards - 1))

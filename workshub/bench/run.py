@@ -27,7 +27,7 @@ from workshub.bench import chromium
 from workshub.bench.api_writes import WriteResult, project_for, stop_all
 from workshub.bench.cast import Cast, prepare_cast, trackable_project
 from workshub.bench.dataset import DB_NAME, Dataset, cached_dataset, working_copy
-from workshub.bench.figures import compare, floor_figures, push_figures
+from workshub.bench.figures import compare, floor_figures, marginal_cpu, push_figures
 from workshub.bench.loadgen import LoadConfig
 from workshub.bench.options import BenchOptions
 from workshub.bench.pages import page_phase
@@ -165,6 +165,10 @@ async def _with_dashboards(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     n = options.dashboards
     rss_idle = server.rss()
+    baseline = None
+    if options.wants("push"):
+        say("push baseline: the same writes with one dashboard connected")
+        baseline = await _one_dashboard(options, server, http, cast, managers, project_id, work)
     config = LoadConfig(
         mode="nicegui",
         base_url=server.url,
@@ -210,6 +214,7 @@ async def _with_dashboards(
             browser_states = [await chromium.watcher_states(page) for page in pages]
             results["push"] = {
                 "cast": cast_summary(cast),
+                "baseline": baseline,
                 "memory": memory,
                 "raw": push,
                 "browser_states": browser_states,
@@ -231,6 +236,7 @@ async def _with_dashboards(
                 browser_states=push.pop("browser_states"),
             )
         )
+        marginal_cpu(push, push.pop("baseline", None), options.dashboards)
         floor_input = {
             "watch_id": records["watch_id"],
             "watch_tag": records["watch_tag"],
@@ -314,6 +320,55 @@ async def _writes(
         "open_loop": target,
         "saturation": saturation,
         "profile": profile.finish() if profile is not None else None,
+    }
+
+
+async def _one_dashboard(
+    options: BenchOptions,
+    server: Server,
+    http: httpx.AsyncClient,
+    cast: Cast,
+    managers: list[BrowserSession],
+    project_id: int,
+    work: Path,
+) -> dict[str, Any]:
+    """The server's CPU for the push's writes (the API request, the recomputes) with one
+    dashboard watching: subtracted from the run with N, it leaves what N − 1 more viewers
+    cost — the per-viewer cost the floor is compared with."""
+    config = LoadConfig(
+        mode="nicegui",
+        base_url=server.url,
+        clients=1,
+        out=str(work / "baseline-records.json"),
+        path=managers[0].home,
+        cookies=[managers[0].cookie],
+        watch=WATCH,
+        row_key=ROW_KEY,
+        capture_first=False,
+    )
+    loadgen = LoadGenerator(config, work_dir=work)
+    ready = await loadgen.start()
+    if ready["ready"] < 1:
+        await loadgen.kill()
+        raise RuntimeError(f"the baseline dashboard did not become ready: {ready}")
+    plan = write_plan(cast.team_writers, options.writes)
+    raw = await push_phase(
+        server,
+        http,
+        plan=plan,
+        project_id=project_id,
+        rate=options.rate,
+        loadgen_pid=loadgen.pid,
+        settle_s=options.settle_s,
+    )
+    await loadgen.finish()
+    await stop_all(http, cast.team_writers)
+    duration = raw.ended - raw.started
+    return {
+        "writes_ok": sum(1 for w in raw.writes if w.ok),
+        "seconds": round(duration, 2),
+        "server_cpu_s": round(raw.cpu_s, 3),
+        "net_cpu_s": round(raw.cpu_s - raw.idle_cpu_per_s * duration, 3),
     }
 
 
