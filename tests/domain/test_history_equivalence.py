@@ -1,7 +1,7 @@
 """The cached path (ProjectHistory) and the uncached path give identical snapshots, through a
 randomised sequence of writes made by the real services (so the real events invalidate), on
-SQLite and PostgreSQL — entry writes and admin edits of projects, clients, people and teams
-alike; and the cache reads after one write only what that write touched."""
+SQLite and PostgreSQL — entry writes, time off, and admin edits of projects, clients, people
+and teams alike; and the cache reads after one write only what that write touched."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ from workshub.domain.dashboards.compute import compute_snapshot
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.errors import DomainError
 from workshub.domain.finance import _project_periods, revenue_for_period
-from workshub.domain.models import Project, TimeEntry, User
+from workshub.domain.models import Project, TimeEntry, TimeOff, User
+from workshub.domain.project_history import week_owner
 from workshub.domain.scope import load_viewer
 from workshub.domain.services.admin import (
     create_client,
@@ -41,6 +42,7 @@ from workshub.domain.services.admin import (
 )
 from workshub.domain.services.alerts import budget_alerts
 from workshub.domain.services.entries import create_entry, delete_entry, update_entry
+from workshub.domain.services.time_off import add_time_off, delete_time_off
 from workshub.domain.services.timer import start_timer, stop_timer
 from workshub.domain.timeutil import local_date, local_midnight, week_start
 from workshub.domain.uow import UnitOfWork
@@ -58,6 +60,7 @@ class Org:
     projects: list[Project]
     team_ids: list[int]
     client_id: int
+    others: list[User] = field(default_factory=list)  # random writes only edit their entries
 
     @property
     def engine(self) -> Engine:
@@ -170,7 +173,7 @@ def entries(org: Org, *, stopped: bool) -> list[TimeEntry]:
 def random_write(org: Org, rng: random.Random) -> str:
     """One write through the services (or the clock moving on); returns what it was."""
     now, person = org.now(), rng.choice(org.people)
-    owner = {p.id: p for p in org.people}
+    owner = {p.id: p for p in [*org.people, *org.others]}
     roll = rng.random()
     if roll < 0.2:
         project = rng.choice(org.projects)
@@ -355,14 +358,16 @@ def test_skipping_untouched_projects_changes_no_revenue_bit(make_org) -> None:
 def reference_keys(org: Org) -> list[DashboardKey]:
     """Every key whose computation reads reference rows: people (metrics, team_data, trends,
     today), project terms (revenue) and clients (the org's and one client's)."""
-    return [
+    found = [
         *keys(org),
+        *trend_keys(org),
         DashboardKey("team_data", "org", 0, org.monday()),
         DashboardKey("team_data", "team", org.team_ids[1], org.monday(2)),
         DashboardKey("metrics", "team", org.team_ids[1], org.monday()),
         DashboardKey("today", "user", org.people[0].id or 0),
         DashboardKey("today", "user", org.people[1].id or 0),
     ]
+    return list(dict.fromkeys(found))
 
 
 def assert_same_everywhere(org: Org, step: str) -> None:
@@ -464,6 +469,8 @@ def test_reference_edits_give_identical_snapshots_cached_and_not(make_org, seed,
                 assert_same_everywhere(org, f"edit {step}, then {done}")
     stats = org.system.history.reference.stats()
     assert stats["clears"] == len(edits) and stats["hits"] > stats["misses"] > 0
+    weeks = org.system.history.weeks.stats()
+    assert weeks["hits"] > weeks["misses"] > 0
 
 
 def test_reference_rows_are_read_once_until_a_reference_edit(make_org) -> None:
@@ -508,6 +515,185 @@ def test_rows_changed_behind_the_services_back_show_after_clear(make_org) -> Non
     assert snapshot(org, key, cached=True) != plain  # the cache kept the old terms
     org.system.history.clear()
     assert snapshot(org, key, cached=True) == plain
+
+
+# --- the utilization trend's closed weeks ----------------------------------------------------
+
+
+def trend_keys(org: Org) -> list[DashboardKey]:
+    """The organisation's and both teams' trends, ending this week and two weeks ago (their
+    spans share ten weeks, so each reads totals the other kept)."""
+    scopes = [("org", 0), *(("team", team_id) for team_id in org.team_ids)]
+    return [
+        DashboardKey("utilization_trend", scope, scope_id, org.monday(back))
+        for scope, scope_id in scopes
+        for back in (0, 2)
+    ]
+
+
+def assert_same_trends(org: Org, step: str) -> None:
+    for key in trend_keys(org):
+        plain = snapshot(org, key, cached=False)
+        assert snapshot(org, key, cached=True) == plain, f"{key} after {step}"
+
+
+def time_off_write(org: Org, rng: random.Random) -> str:
+    """Someone adds time off on a day of the last 14 weeks (weekends too), or removes some."""
+    person = rng.choice(org.people)
+    with Session(org.engine) as session:
+        taken = list(session.exec(select(TimeOff).where(TimeOff.user_id == person.id)).all())
+    if taken and rng.random() < 0.4:
+        row = rng.choice(taken)
+        with uow(org, person) as (work, viewer):
+            delete_time_off(work, viewer, time_off_id=row.id or 0)
+        return f"time off on {row.day:%a %d %b} removed"
+    day = local_date(org.now(), org.system.tz) - timedelta(days=rng.randrange(7 * 14))
+    hours = rng.choice([1.5, 4.0, 7.5, 9.0])
+    try:
+        with uow(org, person) as (work, viewer):
+            add_time_off(work, viewer, day=day, hours=hours)
+    except DomainError:
+        return "time off refused (a full day already)"
+    return f"time off {hours:g} h on {day:%a %d %b}"
+
+
+def add_starter_and_leaver(org: Org) -> None:
+    """Someone who started three weeks ago and someone who left five weeks ago (with entries
+    before and after, which count only while they were employed): they are counted in some
+    trends and not others, and in some of a trend's weeks and not others."""
+    team_a = org.team_ids[0]
+    starts_on, ends_on = org.monday(3) + timedelta(days=2), org.monday(5) + timedelta(days=3)
+    starter = f.user(org.engine, "starter@x.test", team_id=team_a, starts_on=starts_on)
+    leaver = f.user(org.engine, "leaver@x.test", team_id=team_a, ends_on=ends_on)
+    ops = org.projects[5]
+    for person, middle in ((starter, starts_on), (leaver, ends_on)):
+        for days in (-4, -1, 0, 1, 6):
+            started = local_midnight(middle + timedelta(days=days), org.system.tz)
+            f.entry(org.engine, person, ops, started + timedelta(hours=10), 3.0)
+        f.time_off(org.engine, person, middle, 4.0)
+    org.others += [starter, leaver]
+
+
+@pytest.mark.parametrize(("seed", "tz"), [(41, "UTC"), (42, "Europe/Berlin")])
+def test_time_off_and_entry_writes_give_identical_trends_cached_and_not(make_org, seed, tz) -> None:
+    """Time off added and removed in past weeks and this one, entries created, moved and
+    deleted across weeks, timers running over a week's end, the clock crossing weeks: the
+    trends read from kept weeks are the trends computed afresh."""
+    rng = random.Random(seed)
+    org = make_org(seed, tz)
+    add_starter_and_leaver(org)
+    assert_same_trends(org, "the seed")
+    for step in range(40):
+        done = time_off_write(org, rng) if rng.random() < 0.35 else random_write(org, rng)
+        assert_same_trends(org, f"step {step}: {done}")
+    weeks = org.system.history.weeks.stats()
+    assert weeks["hits"] > weeks["misses"] > 0 and weeks["drops"] > 0
+
+
+def trend_reads(org: Org, key: DashboardKey) -> tuple[int, int]:
+    """(weeks kept, weeks computed) by a cached recompute of `key`, which must equal the
+    uncached one."""
+    before = org.system.history.weeks.stats()
+    got = snapshot(org, key, cached=True)
+    after = org.system.history.weeks.stats()
+    assert got == snapshot(org, key, cached=False)
+    return after["hits"] - before["hits"], after["misses"] - before["misses"]
+
+
+def test_after_one_write_the_trend_computes_only_the_weeks_it_touched(make_org) -> None:
+    """SPEC §9: the update after one write does not grow with history. This week is always
+    computed (it is not over); of the eleven past weeks, only one that a write touched."""
+    org = make_org(43)
+    org.clock.advance(hours=40)  # Monday 10:00: a fresh week
+    key = DashboardKey("utilization_trend", "org", 0, org.monday())
+    assert trend_reads(org, key) == (0, 11)  # cold: every past week computed, then kept
+    person, ops = org.people[0], org.projects[5]
+
+    with uow(org, person) as (work, viewer):
+        start_timer(work, viewer, project_id=ops.id or 0)
+    org.clock.advance(hours=1)
+    assert trend_reads(org, key) == (11, 0)
+    with uow(org, person) as (work, viewer):
+        stop_timer(work, viewer)
+    assert trend_reads(org, key) == (11, 0)
+
+    with uow(org, person) as (work, viewer):  # time off three weeks ago: that week only
+        add_time_off(work, viewer, day=org.monday(3) + timedelta(days=1), hours=7.5)
+    assert trend_reads(org, key) == (10, 1)
+    with uow(org, person) as (work, viewer):  # an entry five weeks ago: that week only
+        create_entry(work, viewer, project_id=ops.id or 0,
+                     started_at=org.now() - timedelta(weeks=5),
+                     ended_at=org.now() - timedelta(weeks=5, hours=-2))  # fmt: skip
+    assert trend_reads(org, key) == (10, 1)
+    with uow(org, person) as (work, viewer):  # time off today: this week, computed anyway
+        add_time_off(work, viewer, day=org.monday(), hours=2.0)
+    assert trend_reads(org, key) == (11, 0)
+
+    admin = admin_of(org)
+    with uow(org, admin) as (work, viewer):  # a capacity edit: every week again
+        update_user(work, viewer, user_id=person.id or 0, weekly_capacity_hours=30.0)
+    assert trend_reads(org, key) == (0, 11)
+    assert trend_reads(org, key) == (11, 0)
+
+
+def test_a_timer_running_since_last_week_keeps_that_week_live(make_org) -> None:
+    """A timer started on Sunday evening and still running counts in last week up to now:
+    that week is computed afresh until it stops, and kept after."""
+    org = make_org(44)
+    org.clock.advance(hours=28)  # Sunday 22:00
+    person = org.people[0]
+    with uow(org, person) as (work, viewer):
+        start_timer(work, viewer, project_id=org.projects[5].id or 0)
+    org.clock.advance(hours=11)  # Monday 09:00
+    key = DashboardKey("utilization_trend", "org", 0, org.monday())
+    last_week = org.monday(1)
+
+    def last_weeks_hours() -> float:
+        row = next(w for w in snapshot(org, key, cached=True)["weeks"]
+                   if w["week"] == last_week.isoformat())  # fmt: skip
+        return float(row["tracked_hours"])
+
+    assert trend_reads(org, key) == (0, 10)  # last week and this one computed
+    before = last_weeks_hours()
+    org.clock.advance(hours=2)
+    assert last_weeks_hours() == pytest.approx(before + 2)
+    assert trend_reads(org, key) == (10, 0)
+    with uow(org, person) as (work, viewer):
+        stop_timer(work, viewer)
+    assert trend_reads(org, key) == (10, 1)  # stopped: last week is closed, and kept
+    assert trend_reads(org, key) == (11, 0)
+    assert org.system.history.weeks.get(("org", 0), [week_owner(last_week)]) != {}
+
+
+def test_concurrent_trend_recomputes_never_keep_totals_a_write_overtook(make_org) -> None:
+    """Trends computed in worker threads while time off and past entries change: whatever
+    the interleaving, the kept weeks end up agreeing with the database."""
+    org = make_org(45)
+    rng = random.Random(45)
+    key_list = trend_keys(org)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def compute_forever() -> None:
+        try:
+            while not stop.is_set():
+                snapshot(org, rng.choice(key_list), cached=True)
+        except BaseException as error:  # surfaced below
+            failures.append(error)
+
+    workers = [threading.Thread(target=compute_forever) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        writes = random.Random(46)
+        for _ in range(25):
+            time_off_write(org, writes) if writes.random() < 0.5 else random_write(org, writes)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert not failures
+    assert_same_trends(org, "the concurrent writes")
 
 
 # --- budget alerts ---------------------------------------------------------------------------

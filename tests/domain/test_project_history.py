@@ -3,24 +3,29 @@ refused when an event overtook them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from workshub.domain.events import (
     EntryRef,
     EventHub,
     PulseSet,
+    ReferenceChanged,
+    TaskChanged,
     TimeEntryChanged,
     TimeEntryStarted,
     TimeEntryStopped,
+    TimeOffChanged,
 )
-from workshub.domain.metrics import Hours
+from workshub.domain.metrics import Hours, Utilization
 from workshub.domain.project_history import (
     OPEN_END,
     ClosedSums,
     HistoryFrame,
     ProjectHistory,
+    TrendScope,
     closed_cut,
+    week_owner,
 )
 
 UTC_TZ = ZoneInfo("UTC")
@@ -183,3 +188,113 @@ def test_it_listens_to_the_hub_until_detached() -> None:
     detach()
     hub.publish(stopped(1, MONDAY - timedelta(days=1)))
     assert cached(history, 1)["before"] == {1}
+
+
+# --- closed weeks' trend totals ---------------------------------------------------------------
+
+ORG: TrendScope = ("org", 0)
+TEAM: TrendScope = ("team", 1)
+TOTALS = Utilization(tracked_hours=30.0, billable_hours=20.0, capacity_hours=37.5)
+PAST_MONDAYS = [MONDAY.date() - timedelta(weeks=back) for back in (1, 2, 3)]
+
+
+def weeks_filled(tz: ZoneInfo = UTC_TZ) -> ProjectHistory:
+    """The org's and team 1's totals of the three weeks before this one."""
+    history = ProjectHistory(tz=tz)
+    reader = history.reader(NOW)
+    for scope in (ORG, TEAM):
+        reader.weeks.put(scope, {week_owner(monday): TOTALS for monday in PAST_MONDAYS})
+    return history
+
+
+def kept_weeks(history: ProjectHistory) -> dict[TrendScope, set[date]]:
+    """Per scope, the Mondays of the past weeks whose totals are kept."""
+    owners = {week_owner(monday): monday for monday in PAST_MONDAYS}
+    reader = history.reader(NOW)
+    return {scope: {owners[o] for o in reader.weeks.get(scope, owners)} for scope in (ORG, TEAM)}
+
+
+def time_off(day: date) -> TimeOffChanged:
+    return TimeOffChanged(actor_id=1, user_id=7, team_id=2, day=day)
+
+
+def test_a_week_is_owned_by_its_monday() -> None:
+    monday = MONDAY.date()
+    assert {week_owner(monday + timedelta(days=d)) for d in range(7)} == {monday.toordinal()}
+    assert week_owner(monday - timedelta(days=1)) == week_owner(PAST_MONDAYS[0])
+
+
+def test_time_off_drops_its_weeks_totals_in_every_scope() -> None:
+    """Whoever took it: a team's totals are dropped even for someone outside the team (a
+    week is cheap to read again; a person's team is a reference row)."""
+    history = weeks_filled()
+    history.on_event(time_off(PAST_MONDAYS[1] + timedelta(days=6)))  # that week's Sunday
+    left = {PAST_MONDAYS[0], PAST_MONDAYS[2]}
+    assert kept_weeks(history) == {ORG: left, TEAM: left}
+
+
+def test_an_entry_event_drops_the_week_it_started_in_locally() -> None:
+    """Sunday 23:30 UTC is Monday 00:30 in Berlin: the later week's totals go there."""
+    sunday_night = datetime.combine(PAST_MONDAYS[1], datetime.min.time(), UTC) - timedelta(
+        minutes=30
+    )
+    history = weeks_filled()
+    history.on_event(stopped(1, sunday_night))
+    assert kept_weeks(history)[ORG] == {PAST_MONDAYS[0], PAST_MONDAYS[1]}
+    berlin = weeks_filled(ZoneInfo("Europe/Berlin"))
+    berlin.on_event(stopped(1, sunday_night))
+    assert kept_weeks(berlin)[ORG] == {PAST_MONDAYS[0], PAST_MONDAYS[2]}
+
+
+def test_every_entry_event_drops_the_weeks_of_the_entries_it_names() -> None:
+    old, older = (datetime.combine(m, datetime.min.time(), UTC) for m in PAST_MONDAYS[:2])
+    switch = TimeEntryStarted(actor_id=1, entry_id=9, entry=ref(2, NOW), stopped=ref(1, old))
+    moved = TimeEntryChanged(
+        actor_id=1, entry_id=9, change="updated", refs=(ref(3, old), ref(3, older))
+    )
+    for event, left in ((switch, PAST_MONDAYS[1:]), (moved, PAST_MONDAYS[2:])):
+        history = weeks_filled()
+        history.on_event(event)
+        assert kept_weeks(history)[TEAM] == set(left), event
+
+
+def test_a_timer_start_and_other_events_keep_the_weeks() -> None:
+    history = weeks_filled()
+    for event in (
+        TimeEntryStarted(actor_id=1, entry_id=9, entry=ref(1, NOW)),
+        stopped(1, NOW - timedelta(hours=1)),  # this week: never kept anyway
+        time_off(NOW.date()),
+        PulseSet(actor_id=1, client_id=1, week=PAST_MONDAYS[0]),
+        TaskChanged(
+            actor_id=1, task_id=1, project_id=1, client_id=1, assignee_ids=(7,), team_ids=(1,)
+        ),
+    ):
+        history.on_event(event)
+    assert kept_weeks(history) == {ORG: set(PAST_MONDAYS), TEAM: set(PAST_MONDAYS)}
+
+
+def test_a_reference_change_drops_every_week() -> None:
+    history = weeks_filled()
+    history.on_event(ReferenceChanged(actor_id=1, entity="user", entity_id=7))
+    assert kept_weeks(history) == {ORG: set(), TEAM: set()}
+
+
+def test_weeks_a_recompute_read_before_their_drop_are_refused() -> None:
+    history = ProjectHistory(tz=UTC_TZ)
+    slow = history.reader(NOW)  # read capacity before the time off committed
+    history.on_event(time_off(PAST_MONDAYS[0]))
+    slow.weeks.put(ORG, {week_owner(monday): TOTALS for monday in PAST_MONDAYS})
+    assert kept_weeks(history)[ORG] == set(PAST_MONDAYS[1:])
+    before_edit = history.reader(NOW)
+    history.on_event(ReferenceChanged(actor_id=1, entity="user", entity_id=7))
+    before_edit.weeks.put(TEAM, {week_owner(PAST_MONDAYS[0]): TOTALS})
+    assert kept_weeks(history) == {ORG: set(), TEAM: set()}
+    history.reader(NOW).weeks.put(TEAM, {week_owner(PAST_MONDAYS[0]): TOTALS})
+    assert kept_weeks(history)[TEAM] == {PAST_MONDAYS[0]}
+
+
+def test_clear_forgets_the_weeks_too() -> None:
+    history = weeks_filled()
+    history.clear()
+    assert kept_weeks(history) == {ORG: set(), TEAM: set()}
+    assert history.stats()["weeks"]["sums"] == 0

@@ -16,14 +16,18 @@ entries are never cached). A recompute takes a `HistoryReader` before its transa
 starts; it never stores sums for a project or person dropped after that (`closed_cache`).
 
 It also holds the reference rows every recompute starts from (project terms, the people,
-clients: `reference_cache`), dropped by any `ReferenceChanged`.
+clients: `reference_cache`), dropped by any `ReferenceChanged`; and, for the 12-week trends,
+each closed week's hours and capacity summed over a team or the organisation (otherwise every
+person's capacity, day by day, every recompute), dropped for that week by an entry event that
+started in it or a time-off change on one of its days, and all by any `ReferenceChanged`
+(capacity, employment dates and teams are reference rows).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from workshub.domain.closed_cache import CacheView, ClosedCache
@@ -35,8 +39,9 @@ from workshub.domain.events import (
     TimeEntryChanged,
     TimeEntryStarted,
     TimeEntryStopped,
+    TimeOffChanged,
 )
-from workshub.domain.metrics import Hours
+from workshub.domain.metrics import Hours, Utilization
 from workshub.domain.reference_cache import ReferenceCache, ReferenceView
 from workshub.domain.timeutil import local_date, local_midnight, week_start
 
@@ -47,16 +52,22 @@ __all__ = [
     "HistoryReader",
     "PersonWindow",
     "ProjectHistory",
+    "TrendScope",
     "closed_cut",
+    "week_owner",
 ]
 
 MAX_PROJECT_FRAMES = 48
 MAX_PERSON_WINDOWS = 512  # a window is shared by everyone employed all of it
+MAX_TREND_SCOPES = 64  # the organisation and each team
 # The end of a part that runs up to now: no stopped entry starts after now, so its sums hold
 # until an entry event names the project.
 OPEN_END = datetime.max.replace(tzinfo=UTC)
 
 PersonWindow = tuple[datetime, datetime]  # [lo, hi) of one person's week
+# ("org", 0) or ("team", team_id): whose closed weeks `ProjectHistory.weeks` sums, keyed by
+# `week_owner` of their Monday.
+TrendScope = tuple[str, int]
 
 
 def closed_cut(now: datetime, tz: ZoneInfo) -> datetime:
@@ -122,9 +133,19 @@ def _person_counts(window: PersonWindow, _hours: Hours, started_at: datetime) ->
     return window[0] <= started_at < window[1]
 
 
+def _week_counts(_scope: TrendScope, _totals: Utilization, _started_at: datetime) -> bool:
+    return True  # the owner is the week itself: whatever dropped it happened in it
+
+
+def week_owner(day: date) -> int:
+    """The owner id of the ISO week containing `day` in `ProjectHistory.weeks`."""
+    return week_start(day).toordinal()
+
+
 class ProjectHistory:
-    """The cached closed sums of every project and person, invalidated by entry events, and
-    the reference rows, invalidated by reference events."""
+    """The cached closed sums of every project and person, invalidated by entry events; the
+    trends' closed weeks, invalidated by entry and time-off events in them; and the reference
+    rows. A reference event drops the rows and the weeks."""
 
     def __init__(self, *, tz: ZoneInfo) -> None:
         self._tz = tz
@@ -133,6 +154,9 @@ class ProjectHistory:
         )
         self.people: ClosedCache[PersonWindow, Hours] = ClosedCache(
             counts=_person_counts, max_frames=MAX_PERSON_WINDOWS
+        )
+        self.weeks: ClosedCache[TrendScope, Utilization] = ClosedCache(
+            counts=_week_counts, max_frames=MAX_TREND_SCOPES
         )
         self.reference = ReferenceCache()
 
@@ -143,6 +167,7 @@ class ProjectHistory:
             closed_before=closed_cut(now, self._tz),
             projects=self.projects.view(),
             people=self.people.view(),
+            weeks=self.weeks.view(),
             reference=self.reference.view(),
         )
 
@@ -154,20 +179,30 @@ class ProjectHistory:
     def on_event(self, event: DomainEvent) -> None:
         if isinstance(event, ReferenceChanged):
             self.reference.clear()
+            self.weeks.clear()
+        elif isinstance(event, TimeOffChanged):
+            self._week_changed(event.day)
         for ref in _entry_refs(event):
             self.projects.entry_changed(ref.project_id, ref.started_at)
             self.people.entry_changed(ref.user_id, ref.started_at)
+            self._week_changed(local_date(ref.started_at, self._tz))
+
+    def _week_changed(self, day: date) -> None:
+        """Drop every scope's figures of the week containing `day`."""
+        self.weeks.entry_changed(week_owner(day), local_midnight(day, self._tz))
 
     def clear(self) -> None:
         """Forget everything (e.g. after rows changed behind the services' back)."""
         self.projects.clear()
         self.people.clear()
+        self.weeks.clear()
         self.reference.clear()
 
     def stats(self) -> dict[str, dict[str, int]]:
         return {
             "projects": self.projects.stats(),
             "people": self.people.stats(),
+            "weeks": self.weeks.stats(),
             "reference": self.reference.stats(),
         }
 
@@ -175,12 +210,13 @@ class ProjectHistory:
 @dataclass(frozen=True, slots=True)
 class HistoryReader:
     """One recompute's access: its `now`, the cut before which hours only change by edits,
-    and views of the three caches."""
+    and views of the four caches."""
 
     now: datetime
     closed_before: datetime
     projects: CacheView[HistoryFrame, ClosedSums]
     people: CacheView[PersonWindow, Hours]
+    weeks: CacheView[TrendScope, Utilization]
     reference: ReferenceView
 
 

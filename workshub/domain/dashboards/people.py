@@ -31,7 +31,7 @@ from workshub.domain.metrics import (
     utilization_of,
 )
 from workshub.domain.person_hours import cached_window_hours
-from workshub.domain.project_history import HistoryReader
+from workshub.domain.project_history import HistoryReader, TrendScope, week_owner
 from workshub.domain.queries import (
     EntryView,
     Member,
@@ -48,7 +48,13 @@ from workshub.domain.queries import (
     window_hours,
 )
 from workshub.domain.reference_cache import ReferenceSlot
-from workshub.domain.timeutil import day_bounds, iso_utc, local_date, working_days
+from workshub.domain.timeutil import (
+    day_bounds,
+    iso_utc,
+    local_date,
+    period_bounds,
+    working_days,
+)
 
 __all__ = [
     "TREND_WEEKS",
@@ -386,12 +392,25 @@ def compute_utilization_trend(
         for back in range(TREND_WEEKS - 1, -1, -1)
     ]
     scope = _scope(session, key, first=weeks[0].monday, last=weeks[-1].last, history=history)
+    closed = [] if history is None else _closed_weeks(weeks, scope.running, today=today, tz=tz)
+    kept = _kept_totals(key, closed, history=history)
+    fresh = [week for week in weeks if week.monday not in kept]
     figures = _week_figures(
-        session, scope.counted, weeks, running=scope.running, now=now, tz=tz, history=history
+        session, scope.counted, fresh, running=scope.running, now=now, tz=tz, history=history
     )
+    totals = {
+        week.monday: aggregate((m.person, figures[(index, m.person.id)]) for m in scope.counted)
+        for index, week in enumerate(fresh)
+    }
+    if history is not None:
+        history.weeks.put(
+            _trend_scope(key),
+            {week_owner(monday): totals[monday] for monday in closed if monday not in kept},
+        )
+    totals |= kept
     rows = []
-    for index, week in enumerate(weeks):
-        total = aggregate((m.person, figures[(index, m.person.id)]) for m in scope.counted)
+    for week in weeks:
+        total = totals[week.monday]
         rows.append(
             {
                 "week": week.monday.isoformat(),
@@ -402,3 +421,36 @@ def compute_utilization_trend(
             }
         )
     return {"weeks": rows}
+
+
+def _trend_scope(key: DashboardKey) -> TrendScope:
+    return (key.scope, key.scope_id)
+
+
+def _closed_weeks(
+    weeks: Sequence[_Week], running: Sequence[RunningEntry], *, today: date, tz: ZoneInfo
+) -> list[date]:
+    """The Mondays of the weeks whose totals may be kept: over before today, and no timer
+    running that started in them (it would count up to now). Their figures change only by an
+    entry event in the week, time off on one of its days or a reference edit, and each of
+    those drops them from `ProjectHistory.weeks`."""
+    closed = []
+    for week in weeks:
+        if week.last < today:
+            lo, hi = period_bounds(week.monday, week.last, tz)
+            if not any(lo <= entry.started_at < hi for entry in running):
+                closed.append(week.monday)
+    return closed
+
+
+def _kept_totals(
+    key: DashboardKey, closed: Sequence[date], *, history: HistoryReader | None
+) -> dict[date, Utilization]:
+    """The totals of closed weeks the history holds, by Monday. A person counted in this
+    trend but not employed in one of its weeks adds exact zeros to that week, so a week's
+    totals are the same to the last bit whichever trend (of the same scope) computed them."""
+    if history is None or not closed:
+        return {}
+    owners = {week_owner(monday): monday for monday in closed}
+    found = history.weeks.get(_trend_scope(key), owners)
+    return {owners[owner]: total for owner, total in found.items()}
