@@ -165,3 +165,33 @@ async def test_a_write_elsewhere_updates_the_page_live(
     await expect_text(user, "kpi-tracked-hours", "13.5")
     table = burn_table(user)
     await wait_for(lambda: table.rows[0]["burn_text"] == "35%", what="burn 3.5 of 10 h")
+
+
+async def test_the_html_goes_out_before_the_data_which_follows_over_the_socket(
+    user: User, ui_org: Org, sign_in: SignIn
+) -> None:
+    """SPEC §9: the page's HTML carries the widgets, empty and loading; the rows arrive by
+    push once the browser is connected (a GET that never connects gets none of them)."""
+    await sign_in(user, "slt", path="/leadership")
+    await wait_for(lambda: len(health_rows(user)) == 3, what="three clients")
+    response = await user.http_client.get("/leadership")  # a second tab that never connects
+    assert response.status_code == 200
+    html = response.text
+    assert "client-health-table" in html and "budget-burn-table" in html
+    assert "Xeno audit" not in html and "Bolt" not in html  # no rows in the HTML
+
+
+@pytest.mark.parametrize("extra_clients", [0, 5])
+async def test_the_page_stays_lean_as_the_organisation_grows(
+    user: User, ui_org: Org, ui_system: System, sign_in: SignIn, extra_clients: int
+) -> None:
+    """SPEC §7: each list is one table and each KPI one element, so the page's element count
+    does not grow with the clients and projects."""
+    for n in range(extra_clients):
+        client = f.client(ui_system.engine, f"Extra {n}")
+        f.project(ui_system.engine, f"Extra {n} build", client_id=client.id, budget_hours=10)
+    await sign_in(user, "slt", path="/leadership")
+    await wait_for(lambda: len(health_rows(user)) == 3 + extra_clients, what="every client")
+    await wait_for(lambda: len(burn_table(user).rows) == 1 + extra_clients, what="budgets")
+    assert user.client is not None
+    assert len(user.client.elements) == 46

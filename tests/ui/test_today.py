@@ -10,7 +10,7 @@ from nicegui.elements.drawer import RightDrawer
 from nicegui.testing.user import User
 
 from tests.api.conftest import Org
-from tests.ui.conftest import SignIn, expect_text, settle, text_of
+from tests.ui.conftest import SignIn, expect_text, settle, text_of, wait_for
 from workshub.app import System
 from workshub.clock import FakeClock
 from workshub.domain.services.notifications import raise_notification
@@ -27,9 +27,11 @@ async def test_the_toggle_starts_and_stops_the_timer(
     await expect_text(user, "today-hours", "0.0 / 7.5")  # 37.5 h a week ÷ 5 days
     assert text_of(user, "timer-elapsed") == "0:00:00"
     await user.should_see("No timer running")
-    # The picker opens on the project member_a tracked most recently.
+    # The picker's options follow the page over the socket; it opens on the project member_a
+    # tracked most recently.
     picker = next(iter(user.find(marker="timer-project").elements))
-    assert isinstance(picker, ui.select) and picker.value == ui_org.project_a.id
+    assert isinstance(picker, ui.select)
+    await wait_for(lambda: picker.value == ui_org.project_a.id, what="the picker's options")
 
     user.find(marker="timer-toggle").click()
     await expect_text(user, "timer-toggle", "Stop")
@@ -91,6 +93,7 @@ async def test_the_bell_counts_unread_notifications(
             )
     await settle(ui_system)
     await expect_text(user, "notification-count", "2")
+    user.find(marker="notification-bell").click()  # the list is built when the drawer opens
     with user.scope(RightDrawer):
         table = next(iter(user.find(kind=ui.table).elements))
     assert sorted(row["title"] for row in table.rows) == ["Reminder 0", "Reminder 1"]

@@ -12,11 +12,12 @@ from typing import Any
 
 from nicegui import background_tasks, ui
 
-from workshub.ui.components import fmt_hours, fmt_pct, tid
+from workshub.ui.components import browser_paginated, fmt_hours, fmt_pct, tid
 from workshub.ui.live import LiveDashboard
 
 __all__ = [
     "CELL_SLOT",
+    "NO_DATA_SLOT",
     "Reloader",
     "burn_rows",
     "burn_table",
@@ -50,6 +51,8 @@ CELL_SLOT = r"""
     >{{ props.row[props.col.name + '_text'] ?? props.value }}</span>
 </q-td>
 """
+# A table's empty state in its own bottom row (no element of its own); `no-data-label` says it.
+NO_DATA_SLOT = r"""<div class="wh-empty" style="padding: 4px 0">{{ props.message }}</div>"""
 HOT = "text-negative text-weight-bold"  # over budget
 WARM = "text-warning text-weight-bold"  # burning faster than time passes
 
@@ -195,7 +198,7 @@ def burn_table(*, with_client: bool, rows_per_page: int = 10) -> ui.table:
         .classes("w-full")
     )
     table.add_slot("body-cell", CELL_SLOT)
-    return tid(table, "budget-burn-table")
+    return tid(browser_paginated(table), "budget-burn-table")
 
 
 def error_banners(container: ui.element, views: Iterable[LiveDashboard]) -> None:

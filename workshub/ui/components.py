@@ -12,6 +12,7 @@ from nicegui.element import Element
 from workshub.domain.health import round_half_up
 
 __all__ = [
+    "browser_paginated",
     "fmt_hours",
     "fmt_money",
     "fmt_pct",
@@ -19,6 +20,7 @@ __all__ = [
     "kpi_tile",
     "rag_html",
     "section",
+    "set_choices",
     "tid",
 ]
 
@@ -92,3 +94,26 @@ def section(title: str) -> ui.element:
     with card:
         ui.label(title).classes("wh-card-title q-mb-sm")
     return card
+
+
+def set_choices(select: ui.select, options: dict[Any, str], *, value: Any = None) -> None:
+    """Give a select its options (and value) and send it once. The options list is replaced,
+    never mutated, so it skips NiceGUI's observable wrapping of each option (a project picker
+    holds hundreds)."""
+    select.options = options
+    select._update_values_and_labels()
+    choices = [{"value": index, "label": label} for index, label in enumerate(select._labels)]
+    dict.__setitem__(select._props, "options", choices)
+    select.value = value if value in select._values else None
+    Element.update(select)  # ChoiceElement.update would rebuild (and wrap) the options
+
+
+def browser_paginated(table: ui.table) -> ui.table:
+    """The browser keeps the table's page and rows per page. NiceGUI listens for them by
+    default, and Quasar reports its pagination as soon as a table mounts: the server then
+    resends the whole table, rows included, to that browser — twice the bytes on every load."""
+    listeners = table._event_listeners
+    for listener_id, listener in list(listeners.items()):
+        if listener.type == "update:pagination":
+            del listeners[listener_id]
+    return table

@@ -13,7 +13,7 @@ from nicegui import context, events, ui
 from workshub.domain.models import Role
 from workshub.domain.services import notifications as notification_service
 from workshub.ui.actions import edit, new_request_id
-from workshub.ui.components import tid
+from workshub.ui.components import browser_paginated, tid
 from workshub.ui.edit_ops import notification_read_ops
 from workshub.ui.edit_widgets import report_failure, saving_indicator
 from workshub.ui.live import LiveDashboard, LivePage
@@ -50,26 +50,26 @@ def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
     viewer = page.viewer
     drawer = _notification_drawer(page)
     with ui.header().classes("wh-header items-center gap-3 q-px-md q-py-sm"):
-        # Static parts are plain HTML: one element each instead of one per link.
+        # Static parts are plain HTML; tooltips are `title` attributes: one element each.
         ui.html(_brand_and_nav(page, active), sanitize=False).classes("flex items-center")
-        ui.space()
         _connection_badge(page)
-        refresh = ui.button(icon="refresh", on_click=lambda: _refresh_all(page)).props(
-            "flat round dense color=grey-8"
+        tid(
+            ui.button(icon="refresh", on_click=lambda: _refresh_all(page)).props(
+                'flat round dense color=grey-8 title="Refresh all data on this page"'
+            ),
+            "refresh-all",
         )
-        refresh.tooltip("Refresh all data on this page")
-        tid(refresh, "refresh-all")
-        with ui.button(on_click=drawer.toggle).props("flat round dense color=grey-8") as bell:
-            ui.icon("notifications")
+        bell = ui.button(icon="notifications", on_click=drawer.toggle).props(
+            'flat round dense color=grey-8 title="Notifications" aria-label="Notifications"'
+        )
+        with tid(bell, "notification-bell"):
             count = tid(
                 ui.badge("0", color="grey-5").props("floating rounded"), "notification-count"
             )
-        bell.tooltip("Notifications")
         _follow_unread(page, count)
         ui.html(_user_menu(viewer.name, viewer.email, ROLE_LABEL[viewer.role]), sanitize=False)
     with ui.column().classes("wh-page gap-4") as content:
-        with ui.row().classes("w-full items-end justify-between"):
-            ui.label(title).classes("wh-title")
+        ui.label(title).classes("wh-title")
         yield content
 
 
@@ -98,11 +98,16 @@ def _user_menu(name: str, email: str, role: str) -> str:
     )
 
 
+CONNECTION_BADGE = '<span class="wh-dot"></span><span data-testid="connection-status">live</span>'
+
+
 def _connection_badge(page: LivePage) -> None:
-    with ui.element("span").classes("wh-status").props('data-wh-connection data-state="live"'):
-        ui.element("span").classes("wh-dot")
-        tid(ui.label("live"), "connection-status")
-        age = ui.label("").classes("q-ml-xs").props('data-wh-updated=""')
+    """Two elements: the state (assets/workshub.js writes it) and the data's age, whose
+    `data-wh-updated` the server and the broadcast set and the browser shows as "3 s ago"."""
+    status = ui.html(CONNECTION_BADGE, sanitize=False, tag="span")
+    status.classes("wh-status q-ml-auto").props('data-wh-connection data-state="live"')
+    status.mark("connection-status")
+    age = ui.label("").classes("wh-age").props('data-wh-updated=""')
 
     def show_age(iso: str, quiet: bool) -> None:
         if quiet:  # the browser has it from the broadcast; kept here for a reconnect
@@ -153,41 +158,58 @@ NOTIFICATION_CELL = r"""
 
 
 def _notification_drawer(page: LivePage) -> ui.right_drawer:
+    """The drawer itself is one element; its list is built when it first opens (most visits
+    never open it), then kept live. The bell's count is live from the start."""
     drawer = ui.right_drawer(value=False).classes("bg-white").props("bordered width=340")
+    built = False
+
+    def opened(event: events.ValueChangeEventArguments) -> None:
+        nonlocal built
+        if event.value and not built:
+            built = True
+            with drawer:
+                _notification_list(page)
+
+    drawer.on_value_change(opened)
+    return drawer
+
+
+def _notification_list(page: LivePage) -> None:
     view = next((v for v in page.dashboards if v.key.type == "today"), None) or page.dashboard(
         "today", "user", page.viewer.id
     )
-    with drawer:
-        with ui.row().classes("w-full items-center justify-between q-mb-sm"):
-            with ui.row().classes("items-center gap-2"):
-                ui.label("Notifications").classes("wh-card-title")
-                saving_indicator(
-                    view,
-                    "pending_fields",
-                    when=lambda fields: "notifications" in fields,
-                    test_id="notifications-pending",
-                )
-            read_all = tid(
-                ui.button("Mark all read", on_click=lambda: _mark_all_read(page, view)).props(
-                    "flat dense no-caps size=sm"
-                ),
-                "notifications-read-all",
+    with ui.row().classes("w-full items-center justify-between q-mb-sm"):
+        with ui.row().classes("items-center gap-2"):
+            ui.label("Notifications").classes("wh-card-title")
+            saving_indicator(
+                view,
+                "pending_fields",
+                when=lambda fields: "notifications" in fields,
+                test_id="notifications-pending",
             )
-        table = tid(
-            ui.table(
-                columns=[
-                    {"name": "title", "label": "", "field": "title", "align": "left"},
-                ],
-                rows=[],
-                row_key="id",
-            )
-            .props("flat dense hide-header hide-bottom wrap-cells")
-            .classes("w-full"),
-            "notifications-table",
+        read_all = tid(
+            ui.button("Mark all read", on_click=lambda: _mark_all_read(page, view)).props(
+                "flat dense no-caps size=sm"
+            ),
+            "notifications-read-all",
         )
-        table.add_slot("body-cell-title", NOTIFICATION_CELL)
-        table.on("read", lambda e: _mark_read(page, view, e))
-        empty = ui.label("You're all caught up.").classes("wh-empty")
+    table = tid(
+        ui.table(
+            columns=[
+                {"name": "title", "label": "", "field": "title", "align": "left"},
+            ],
+            rows=[],
+            row_key="id",
+        )
+        .props("flat dense hide-header hide-bottom wrap-cells")
+        .classes("w-full"),
+        "notifications-table",
+    )
+    table.add_slot("body-cell-title", NOTIFICATION_CELL)
+    browser_paginated(table)
+    table.on("read", lambda e: _mark_read(page, view, e))
+    empty = ui.label("You're all caught up.").classes("wh-empty")
+    read_all.set_visibility(False)
 
     def update(data: dict[str, Any], changed: dict[str, Any]) -> None:
         if "notifications" in changed:
@@ -197,8 +219,7 @@ def _notification_drawer(page: LivePage) -> ui.right_drawer:
             empty.set_visibility(not rows)
             read_all.set_visibility(bool(rows))
 
-    view.on_change(update)
-    return drawer
+    view.on_change(update)  # shows the current list at once when the view has loaded
 
 
 async def _mark_read(

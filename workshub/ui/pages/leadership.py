@@ -1,6 +1,11 @@
 """/leadership (slt, admin): the business this week or any recent week — organisation KPIs with
 money, the 12-week utilization trend, client health with week-over-week change, and the
-projects burning their budget fastest (SPEC §7)."""
+projects burning their budget fastest (SPEC §7).
+
+Every widget shows an org-wide key that every slt and admin watches, so each is a broadcast
+region (workshub.ui.broadcast): rendered once per push for everyone. The HTML goes out with
+the widgets empty (tables loading); the data follows over the socket once it is connected.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,17 @@ from datetime import date
 from typing import Any
 
 from fastapi.responses import RedirectResponse
-from nicegui import binding, events, ui
+from nicegui import context, events, ui
 
 from workshub.app import System
 from workshub.csv_export import budget_burn_csv, client_health_csv
 from workshub.domain.models import Role
+from workshub.domain.scope import Viewer
 from workshub.domain.timeutil import local_date, week_start
+from workshub.ui.broadcast import Patch, Region, Renderer, broadcaster, region
 from workshub.ui.client_widgets import (
     CELL_SLOT,
+    NO_DATA_SLOT,
     burn_rows,
     burn_table,
     change_text,
@@ -26,10 +34,18 @@ from workshub.ui.client_widgets import (
     week_label,
     week_options,
 )
-from workshub.ui.components import fmt_hours, fmt_pct, kpi_tile, rag_html, section, tid
+from workshub.ui.components import (
+    browser_paginated,
+    fmt_hours,
+    fmt_pct,
+    rag_html,
+    section,
+    tid,
+)
 from workshub.ui.csv_downloads import corner, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
+from workshub.ui.pages.team import Kpi
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
 
 __all__ = ["register"]
@@ -47,23 +63,50 @@ COMPONENTS = (
 TREND_SERIES = ("Capacity", "Tracked", "Utilization", "Billable %")
 
 
-@binding.bindable_dataclass
-class LeadershipModel:
-    """What /leadership shows, one attribute per bound element."""
+def _active_timers(_system: System, data: Mapping[str, Any]) -> str:
+    count = data.get("active_timer_count")
+    return "—" if count is None else str(count)
 
-    loading: bool = True
-    week: str = ""
-    week_caption: str = ""
-    kpi_tracked: str = "—"
-    kpi_utilization: str = "—"
-    kpi_billable: str = "—"
-    kpi_active: str = "—"
-    kpi_revenue: str = "—"
-    kpi_rate: str = "—"
-    capacity_hint: str = ""
-    health_summary: str = ""
-    no_clients: bool = False
-    no_budgets: bool = False
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "Hours tracked",
+        "kpi-tracked-hours",
+        "metrics",
+        lambda _s, data: fmt_hours(data.get("tracked_hours")),
+        hint="hours, all work",
+    ),
+    Kpi(
+        "Utilization (tracked ÷ capacity)",
+        "kpi-utilization",
+        "metrics",
+        lambda _s, data: fmt_pct(data.get("utilization")),
+        hint=lambda _s, data: f"of {fmt_hours(data.get('capacity_hours'))} h capacity",
+    ),
+    Kpi(
+        "Billable share",
+        "kpi-billable-pct",
+        "metrics",
+        lambda _s, data: fmt_pct(data.get("billable_pct")),
+    ),
+    Kpi("Working now", "kpi-active-timers", "metrics", _active_timers, hint="timers running now"),
+    Kpi(
+        "Revenue",
+        "kpi-revenue",
+        "metrics",
+        lambda system, data: money(data.get("revenue"), system.org.currency),
+        hint="recognised",
+        money=True,
+    ),
+    Kpi(
+        "Effective rate",
+        "kpi-effective-rate",
+        "metrics",
+        lambda system, data: per_hour(data.get("effective_rate"), system.org.currency),
+        hint="per client hour",
+        money=True,
+    ),
+)
 
 
 def _trend_options() -> dict[str, Any]:
@@ -156,13 +199,55 @@ def _health_table() -> ui.table:
         {"name": name, "label": label, "field": name, "sortable": True}
         for name, label, _raw, _tip in COMPONENTS
     ]
+    # Worst first (RAG, then score), a page at a time: the browser renders 25 rows, not every
+    # client of a large organisation.
     table = (
-        ui.table(columns=columns, rows=[], row_key="client_id", pagination={"rowsPerPage": 0})
-        .props("flat dense loading hide-bottom")
+        ui.table(columns=columns, rows=[], row_key="client_id", pagination={"rowsPerPage": 25})
+        .props(
+            "flat dense loading :rows-per-page-options='[25, 50, 0]' "
+            'no-data-label="No active clients this week."'
+        )
         .classes("w-full")
     )
     table.add_slot("body-cell", CELL_SLOT)
-    return tid(table, "client-health-table")
+    table.add_slot("no-data", NO_DATA_SLOT)
+    return tid(browser_paginated(table), "client-health-table")
+
+
+def _trend(_system: System, data: Mapping[str, Any]) -> Patch:
+    """The 12 weeks as the chart's whole options (twelve points per series: cheaper to resend
+    than to diff)."""
+    weeks = data.get("weeks") or []
+    options = _trend_options()
+    days = [date.fromisoformat(w["week"]) for w in weeks]
+    options["xAxis"]["data"] = [f"{d.day} {d:%b}" for d in days]
+    series = options["series"]
+    series[0]["data"] = [_hours_point(w.get("capacity_hours")) for w in weeks]
+    series[1]["data"] = [_hours_point(w.get("tracked_hours")) for w in weeks]
+    series[2]["data"] = [_pct_point(w.get("utilization")) for w in weeks]
+    series[3]["data"] = [_pct_point(w.get("billable_pct")) for w in weeks]
+    return {"props": {"options": options}, "m": "update_chart"}
+
+
+def _health(_system: System, data: Mapping[str, Any]) -> Patch:
+    rows = sorted(
+        (_health_row(c) for c in data.get("clients") or []),
+        key=lambda r: (r["rag"], r["score"] if r["score"] is not None else 101),
+    )
+    return {"props": {"rows": rows, "loading": False}}
+
+
+def _health_summary(_system: System, data: Mapping[str, Any]) -> Patch:
+    clients = data.get("clients") or []
+    counts = {rag: sum(1 for c in clients if c.get("rag") == rag) for rag in RAG_RANK}
+    return {
+        "text": f"{len(clients)} clients · {counts['green']} green · {counts['amber']} amber · "
+        f"{counts['red']} red"
+    }
+
+
+def _burn(_system: System, data: Mapping[str, Any]) -> Patch:
+    return {"props": {"rows": burn_rows(data.get("clients") or []), "loading": False}}
 
 
 def _clients_csv(
@@ -183,160 +268,108 @@ def register(system: System) -> None:
             return RedirectResponse("/login")
         if viewer.role not in ROLES:
             return RedirectResponse(HOME_BY_ROLE[viewer.role])
-        page = LivePage(system, viewer)
-        currency = system.org.currency
-        current = week_start(local_date(system.clock.now(), system.tz))
-        model = LeadershipModel(week=current.isoformat(), week_caption=week_label(current, current))
+        board = LeadershipBoard(system, viewer)
+        # The HTML goes out now, the widgets empty; the views load meanwhile, and their data
+        # follows over the socket (SPEC §9: server HTML in a few ms).
+        client = context.client
+        await client.connected()
+        if not client.is_deleted:
+            board.show()
+        return None
 
+
+class LeadershipBoard:
+    """The page's widgets for one viewer and the org keys of the week on show."""
+
+    def __init__(self, system: System, viewer: Viewer) -> None:
+        self.system = system
+        self.page = page = LivePage(system, viewer)
+        self.today = week_start(local_date(system.clock.now(), system.tz))
+        self.week = self.today
         with frame(page, title="Leadership", active="/leadership"):
             with ui.row().classes("w-full items-center gap-3 wrap"):
-                ui.label().classes("wh-subtitle").bind_text_from(model, "week_caption")
-                ui.spinner(size="sm").bind_visibility_from(model, "loading")
-                ui.space()
-                picker = tid(
-                    ui.select(week_options(current, weeks=WEEKS_OFFERED), label="Week")
+                self.caption = ui.label(week_label(self.week, self.today)).classes("wh-subtitle")
+                self.picker = tid(
+                    ui.select(
+                        week_options(self.today, weeks=WEEKS_OFFERED),
+                        label="Week",
+                        value=self.week.isoformat(),
+                    )
                     .props("outlined dense options-dense")
-                    .classes("min-w-[200px]"),
+                    .classes("min-w-[200px] q-ml-auto"),
                     "week-select",
                 )
-                picker.bind_value(model, "week")
-            banners = ui.column().classes("w-full gap-2")
-
-            with ui.element("div").classes("wh-kpis"):
-                kpi_tile(
-                    "Hours tracked", "kpi-tracked-hours", model, "kpi_tracked", "hours, all work"
-                )
-                with ui.element("div").classes("wh-card"):
-                    ui.label("Utilization (tracked ÷ capacity)").classes("wh-kpi-label")
-                    tid(ui.label().classes("wh-kpi-value"), "kpi-utilization").bind_text_from(
-                        model, "kpi_utilization"
-                    )
-                    ui.label().classes("wh-kpi-hint").bind_text_from(model, "capacity_hint")
-                kpi_tile("Billable share", "kpi-billable-pct", model, "kpi_billable")
-                kpi_tile(
-                    "Working now", "kpi-active-timers", model, "kpi_active", "timers running now"
-                )
-                if viewer.sees_money:
-                    kpi_tile("Revenue", "kpi-revenue", model, "kpi_revenue", "recognised")
-                    kpi_tile(
-                        "Effective rate", "kpi-effective-rate", model, "kpi_rate", "per client hour"
-                    )
-
+            self.banners = ui.column().classes("w-full gap-2")
+            self.kpis = kpi_tiles(sees_money=viewer.sees_money)
             with section("Utilization, last 12 weeks"):
-                chart = ui.echart(_trend_options()).classes("w-full h-72")
-
+                self.chart = ui.echart(_trend_options()).classes("w-full h-72")
             with section("Client health"):
-                ui.label().classes("wh-subtitle q-mb-xs").bind_text_from(model, "health_summary")
-                health = _health_table()
-                ui.label("No active clients this week.").classes("wh-empty").bind_visibility_from(
-                    model, "no_clients"
-                )
-
+                self.summary = ui.label().classes("wh-subtitle q-mb-xs")
+                self.health = _health_table()
             with section("Budget burn"):
                 ui.label(
                     "Budgeted projects, fastest pace first. Pace = burn ÷ time elapsed; "
                     "above 1.00× the budget runs out before the project ends."
                 ).classes("wh-subtitle q-mb-xs")
-                burn = burn_table(with_client=True)
-                ui.label("No budgeted projects.").classes("wh-empty").bind_visibility_from(
-                    model, "no_budgets"
-                )
-
-        def this_week(data: dict[str, Any]) -> bool:
-            """Drop a late snapshot of the week the picker just left."""
-            return data.get("week", model.week) == model.week
-
-        def show_metrics(data: dict[str, Any], _changed: dict[str, Any]) -> None:
-            if not this_week(data):
-                return
-            model.kpi_tracked = fmt_hours(data.get("tracked_hours"))
-            model.kpi_utilization = fmt_pct(data.get("utilization"))
-            model.kpi_billable = fmt_pct(data.get("billable_pct"))
-            count = data.get("active_timer_count")
-            model.kpi_active = "—" if count is None else str(count)
-            model.capacity_hint = f"of {fmt_hours(data.get('capacity_hours'))} h capacity"
-            model.kpi_revenue = money(data.get("revenue"), currency)
-            model.kpi_rate = per_hour(data.get("effective_rate"), currency)
-            model.loading = False
-
-        def show_trend(data: dict[str, Any], _changed: dict[str, Any]) -> None:
-            weeks = data.get("weeks") or []
-            if not weeks or weeks[-1]["week"] != model.week:
-                return
-            days = [date.fromisoformat(w["week"]) for w in weeks]
-            chart.options["xAxis"]["data"] = [f"{d.day} {d:%b}" for d in days]
-            series = chart.options["series"]
-            series[0]["data"] = [_hours_point(w.get("capacity_hours")) for w in weeks]
-            series[1]["data"] = [_hours_point(w.get("tracked_hours")) for w in weeks]
-            series[2]["data"] = [_pct_point(w.get("utilization")) for w in weeks]
-            series[3]["data"] = [_pct_point(w.get("billable_pct")) for w in weeks]
-            chart.update()
-
-        def show_health(data: dict[str, Any], changed: dict[str, Any]) -> None:
-            if not this_week(data) or "clients" not in changed:
-                return
-            rows = sorted(
-                (_health_row(c) for c in data.get("clients") or []),
-                key=lambda r: (r["rag"], r["score"] if r["score"] is not None else 101),
-            )
-            health.rows = rows
-            health.props(remove="loading")
-            health.update()
-            counts = {
-                rag: sum(1 for c in data["clients"] if c.get("rag") == rag) for rag in RAG_RANK
-            }
-            model.health_summary = (
-                f"{len(rows)} clients · {counts['green']} green · {counts['amber']} amber · "
-                f"{counts['red']} red"
-            )
-            model.no_clients = not rows
-
-        def show_burn(data: dict[str, Any], changed: dict[str, Any]) -> None:
-            if not this_week(data) or "clients" not in changed:
-                return
-            rows = burn_rows(data.get("clients") or [])
-            burn.rows = rows
-            burn.props(remove="loading")
-            burn.update()
-            model.no_budgets = not rows
-
-        views: dict[str, LiveDashboard] = {
-            "metrics": page.dashboard("metrics", "org", 0, current, on_change=show_metrics),
-            "utilization_trend": page.dashboard(
-                "utilization_trend", "org", 0, current, on_change=show_trend
-            ),
-            "client_health": page.dashboard(
-                "client_health", "org", 0, current, on_change=show_health
-            ),
-            "client_data": page.dashboard("client_data", "org", 0, current, on_change=show_burn),
+                self.burn = burn_table(with_client=True)
+                self.burn.props('no-data-label="No budgeted projects."')
+                self.burn.add_slot("no-data", NO_DATA_SLOT)
+        # Loading starts now, while the HTML is on its way; `show` puts the data on screen.
+        self.views: dict[str, LiveDashboard] = {
+            kind: page.dashboard(kind, "org", 0, self.week)
+            for kind in ("metrics", "utilization_trend", "client_health", "client_data")
         }
-        error_banners(banners, views.values())
+        self.regions: dict[str, list[Region]] = {kind: [] for kind in self.views}
+        error_banners(self.banners, self.views.values())
+        self._export_buttons()
 
-        async def pick_week(event: events.ValueChangeEventArguments) -> None:
-            me = await current_viewer(system)
-            if me is None or me.role not in ROLES:
-                ui.navigate.to("/login" if me is None else HOME_BY_ROLE[me.role])
-                return
-            today = week_start(local_date(system.clock.now(), system.tz))
-            try:
-                chosen = week_start(date.fromisoformat(str(event.value)))
-            except ValueError:
-                chosen = today
-            if chosen > today:  # never a future week
-                chosen = today
-            model.week = chosen.isoformat()
-            model.week_caption = week_label(chosen, today)
-            model.loading = True
-            for table in (health, burn):
-                table.props("loading")
-            for name, old in list(views.items()):
-                views[name] = page.replace(old, week=chosen)
-            error_banners(banners, views.values())
+    def show(self) -> None:
+        """Once the socket is connected: each widget becomes a broadcast region of its key."""
 
-        picker.on_value_change(pick_week)
-        with corner(beside=health):  # the tables of the week on show, as listed
+        def add(kind: str, name: str, element: ui.element, render: Renderer) -> None:
+            view = self.views[kind]
+            self.regions[kind].append(
+                region(self.system, f"leadership.{name}", element, view, render)
+            )
+
+        for kpi in KPIS:
+            if kpi.test_id in self.kpis:
+                add(kpi.data_type, kpi.test_id, self.kpis[kpi.test_id], kpi.render)
+        add("utilization_trend", "trend", self.chart, _trend)
+        add("client_health", "health", self.health, _health)
+        add("client_health", "health-summary", self.summary, _health_summary)
+        add("client_data", "burn", self.burn, _burn)
+        self.picker.on_value_change(self._pick_week)
+
+    async def _pick_week(self, event: events.ValueChangeEventArguments) -> None:
+        me = await current_viewer(self.system)
+        if me is None or me.role not in ROLES:
+            ui.navigate.to("/login" if me is None else HOME_BY_ROLE[me.role])
+            return
+        today = week_start(local_date(self.system.clock.now(), self.system.tz))
+        try:
+            chosen = week_start(date.fromisoformat(str(event.value)))
+        except ValueError:
+            chosen = today
+        chosen = min(chosen, today)  # never a future week
+        if chosen == self.week:
+            return
+        self.week = chosen
+        self.caption.set_text(week_label(chosen, today))
+        for table in (self.health, self.burn):
+            table.props("loading")
+        for kind, old in list(self.views.items()):
+            view = self.views[kind] = self.page.replace(old, week=chosen)
+            for moved in self.regions[kind]:
+                broadcaster(self.system).move(moved, view)
+        error_banners(self.banners, self.views.values())
+
+    def _export_buttons(self) -> None:
+        """The tables of the week on show, as listed."""
+        views = self.views
+        with corner(beside=self.health):
             table_button(
-                system,
+                self.system,
                 label="Download CSV",
                 marker="export-client-health-csv",
                 export=lambda: _clients_csv(
@@ -344,12 +377,24 @@ def register(system: System) -> None:
                 ),
                 roles=ROLES,
             )
-        with corner(beside=burn):
+        with corner(beside=self.burn):
             table_button(
-                system,
+                self.system,
                 label="Download CSV",
                 marker="export-budget-burn-csv",
                 export=lambda: _clients_csv(views["client_data"], budget_burn_csv, "budget-burn"),
                 roles=ROLES,
             )
-        return None
+
+
+def kpi_tiles(*, sees_money: bool) -> dict[str, ui.html]:
+    """The KPI tiles, one element each; the board's regions fill them."""
+    tiles: dict[str, ui.html] = {}
+    with ui.element("div").classes("wh-kpis"):
+        for kpi in KPIS:
+            if kpi.money and not sees_money:
+                continue  # neither rendered nor sent
+            hint = kpi.hint if isinstance(kpi.hint, str) else ""
+            tile = ui.html(kpi.html("—", hint), sanitize=False).classes("wh-card")
+            tiles[kpi.test_id] = tile.mark(kpi.test_id)
+    return tiles

@@ -9,6 +9,7 @@ the write answers (`workshub.ui.actions.edit`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +24,17 @@ from workshub.domain.services import timer as timer_service
 from workshub.domain.services.reference import list_projects
 from workshub.domain.timeutil import iso_utc, parse_instant, week_start
 from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read
-from workshub.ui.components import fmt_hours, fmt_pct, kpi_tile, section, tid
+from workshub.ui.broadcast import region
+from workshub.ui.client_widgets import NO_DATA_SLOT
+from workshub.ui.components import (
+    browser_paginated,
+    fmt_hours,
+    fmt_pct,
+    kpi_html,
+    section,
+    set_choices,
+    tid,
+)
 from workshub.ui.csv_downloads import corner, entries_button, this_week
 from workshub.ui.edit_ops import (
     entry_delete_ops,
@@ -42,6 +53,7 @@ from workshub.ui.form_widgets import FormDialog, FormField
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.optimistic import PENDING
+from workshub.ui.pages.team import Kpi
 from workshub.ui.session import current_viewer
 
 __all__ = ["register"]
@@ -85,12 +97,10 @@ class TodayModel:
     toggle_label: str = "Start"
     running_label: str = "No timer running"
     elapsed: str = "0:00:00"
-    today_hours: str = "0.0 / 0.0"
-    kpi_tracked: str = "—"
-    kpi_utilization: str = "—"
-    kpi_billable: str = "—"
-    kpi_active: str = "—"
     can_switch: bool = False
+
+
+HOURS_LABEL = "Hours today / target"
 
 
 def _local_hm(iso: str | None, system: System) -> str:
@@ -114,40 +124,62 @@ def register(system: System) -> None:
         viewer = await current_viewer(system)
         if viewer is None:
             return RedirectResponse("/login")
-        projects = await read(system, lambda s: list_projects(s, viewer, now=system.clock.now()))
-        TodayPage(system, viewer, projects or [])
+        today = TodayPage(system, viewer)
+        # The HTML goes out now, the lists empty; the views load meanwhile, and the data and
+        # the project picker's options follow over the socket (SPEC §9: HTML in a few ms).
+        client = context.client
+        await client.connected()
+        if not client.is_deleted:
+            await today.show_data()
         return None
 
 
 class TodayPage:
     """The page's elements and edits for one viewer (one instance per client)."""
 
-    def __init__(self, system: System, viewer: Viewer, projects: list[dict[str, Any]]) -> None:
+    def __init__(self, system: System, viewer: Viewer) -> None:
         self.system = system
+        self.viewer = viewer
         self.client = context.client
         self.page = LivePage(system, viewer)
         self.model = TodayModel()
-        self.projects = {p["id"]: p for p in projects}
-        self.options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects}
+        self.projects: dict[int, dict[str, Any]] = {}
+        self.options: dict[int, str] = {}
+        self.projects_loaded = asyncio.Event()  # a Start waits for the picker's options
         self.timer_lock = asyncio.Lock()  # timer writes land in the order they were clicked
         self.view: LiveDashboard = self.page.dashboard("today", "user", viewer.id)
+        self.hours_text = ""
         with frame(self.page, title="Today", active="/today"):
-            self._timer_card(projects)
+            self._timer_card()
             with ui.element("div").classes("wh-kpis"):
-                with ui.element("div").classes("wh-card"):
-                    ui.label("Hours today / target").classes("wh-kpi-label")
-                    tid(ui.label().classes("wh-kpi-value"), "today-hours").bind_text_from(
-                        self.model, "today_hours"
-                    )
-                team_strip(self.page, self.model)
+                self.hours_tile = ui.html(kpi_html(HOURS_LABEL, "today-hours", "—"), sanitize=False)
+                self.hours_tile.classes("wh-card").mark("today-hours")
+                self.show_team = team_strip(self.page)
             self._entries_section()
             self._tasks_section()
         self.deletes = EntryDeletes(system)  # the undo bar, for deleted entries
+
+    async def show_data(self) -> None:
+        """Once the socket is connected: the views' data, then the picker's options."""
         self.view.on_change(self.show)
+        if self.show_team is not None:
+            self.show_team()
+        system, viewer = self.system, self.viewer
+        try:
+            projects = await read(
+                system, lambda s: list_projects(s, viewer, now=system.clock.now())
+            )
+        finally:
+            self.projects_loaded.set()
+        if not projects or self.client.is_deleted:
+            return
+        self.projects = {p["id"]: p for p in projects}
+        self.options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects}
+        set_choices(self.picker, self.options, value=projects[0]["id"])
 
     # --- layout ---------------------------------------------------------------------------
 
-    def _timer_card(self, projects: list[dict[str, Any]]) -> None:
+    def _timer_card(self) -> None:
         model = self.model
         with ui.element("div").classes("wh-card w-full"):
             with ui.row().classes("w-full items-center gap-4 wrap"):
@@ -160,7 +192,6 @@ class TodayPage:
                         saving_indicator(
                             self.view, "pending_fields", when=lambda fields: "running" in fields
                         )
-                ui.space()
                 self.picker = tid(
                     ui.select(
                         self.options,
@@ -169,20 +200,20 @@ class TodayPage:
                         on_change=lambda: self._picked(),
                     )
                     .props("outlined dense options-dense")
-                    .classes("min-w-[240px] max-w-[420px] grow"),
+                    .classes("min-w-[240px] max-w-[420px] grow q-ml-auto"),
                     "timer-project",
                 )
-                if projects:
-                    self.picker.value = projects[0]["id"]
                 self.note = (
                     ui.input("What are you working on?")
                     .props("outlined dense")
                     .classes("min-w-[200px]")
                 )
-                switch = ui.button("Switch", icon="swap_horiz").props("outline no-caps")
+                switch = ui.button("Switch", icon="swap_horiz").props(
+                    'outline no-caps title="Stop the running timer and start this project"'
+                )
                 on_single_click(switch, self.switch_timer)
                 switch.bind_visibility_from(model, "can_switch")
-                tid(switch, "timer-switch").tooltip("Stop the running timer and start this project")
+                tid(switch, "timer-switch")
                 toggle = tid(ui.button().props("unelevated size=lg"), "timer-toggle")
                 on_single_click(toggle, self.toggle_timer)
                 toggle.bind_text_from(model, "toggle_label")
@@ -210,15 +241,16 @@ class TodayPage:
                     rows=[],
                     row_key="id",
                 )
-                .props("flat dense hide-bottom wrap-cells")
+                .props('flat dense wrap-cells no-data-label="Nothing tracked yet today."')
                 .classes("w-full"),
                 "today-entries",
             )
+            self.entries.add_slot("no-data", NO_DATA_SLOT)
+            browser_paginated(self.entries)
             self.entries.add_slot("body-cell-actions", ENTRY_ACTIONS)
             self.entries.add_slot("body-cell-project", PENDING_CELL)
             self.entries.on("edit", self.edit_entry)
             self.entries.on("remove", self.remove_entry)
-            self.no_entries = ui.label("Nothing tracked yet today.").classes("wh-empty")
 
     def _tasks_section(self) -> None:
         with section("Tasks due"):
@@ -234,13 +266,14 @@ class TodayPage:
                     rows=[],
                     row_key="id",
                 )
-                .props("flat dense hide-bottom wrap-cells")
+                .props('flat dense wrap-cells no-data-label="No tasks due."')
                 .classes("w-full"),
                 "today-tasks",
             )
+            self.tasks.add_slot("no-data", NO_DATA_SLOT)
+            browser_paginated(self.tasks)
             self.tasks.add_slot("body-cell-status", TASK_STATUS)
             self.tasks.on("status", self.set_status)
-            self.no_tasks = ui.label("No tasks due.").classes("wh-empty")
 
     # --- showing the view (base + pending edits) ------------------------------------------
 
@@ -258,18 +291,16 @@ class TodayPage:
             model.elapsed = "0:00:00"
             self.elapsed.props('data-wh-since=""')
         self._follow_picker()
-        model.today_hours = (
-            f"{fmt_hours(data.get('hours_today'))} / {fmt_hours(data.get('target_hours'))}"
-        )
+        hours = f"{fmt_hours(data.get('hours_today'))} / {fmt_hours(data.get('target_hours'))}"
+        if hours != self.hours_text:
+            self.hours_text = hours
+            self.hours_tile.set_content(kpi_html(HOURS_LABEL, "today-hours", hours))
         if "entries" in changed or "running" in changed:
-            rows = [self._entry_row(e) for e in data.get("entries") or []]
-            self.entries.rows = rows
+            self.entries.rows = [self._entry_row(e) for e in data.get("entries") or []]
             self.entries.update()
-            self.no_entries.set_visibility(not rows)
         if "tasks" in changed:
             self.tasks.rows = data.get("tasks") or []
             self.tasks.update()
-            self.no_tasks.set_visibility(not self.tasks.rows)
 
     def _entry_row(self, e: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -319,6 +350,7 @@ class TodayPage:
         await self._start(me)
 
     async def _start(self, me: Viewer) -> None:
+        await self.projects_loaded.wait()  # a click right after the page opened
         project = self.projects.get(self.picker.value) if self.picker.value is not None else None
         if project is None:
             self.picker.error = "Pick a project first."
@@ -541,26 +573,56 @@ def _at(day: date, hm: str, system: System) -> datetime:
     return parse_instant(local.isoformat(), field="time")
 
 
-def team_strip(page: LivePage, model: TodayModel) -> None:
-    """The own team's KPIs this week (a member may read their team's metrics, SPEC §2)."""
-    viewer = page.viewer
+TEAM_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "Team hours this week",
+        "kpi-tracked-hours",
+        "metrics",
+        lambda _s, data: fmt_hours(data.get("tracked_hours")),
+    ),
+    Kpi(
+        "Utilization (tracked ÷ capacity)",
+        "kpi-utilization",
+        "metrics",
+        lambda _s, data: fmt_pct(data.get("utilization")),
+    ),
+    Kpi(
+        "Billable share",
+        "kpi-billable-pct",
+        "metrics",
+        lambda _s, data: fmt_pct(data.get("billable_pct")),
+    ),
+    Kpi(
+        "Working now",
+        "kpi-active-timers",
+        "metrics",
+        lambda _s, data: (
+            "—" if data.get("active_timer_count") is None else str(data["active_timer_count"])
+        ),
+    ),
+)
+
+
+def team_strip(page: LivePage) -> Callable[[], None] | None:
+    """The own team's KPIs this week (a member may read their team's metrics, SPEC §2): one
+    tile each, broadcast regions of the team's metrics key, shared by everyone on the team.
+    Returns what to call once the socket is connected to show them."""
+    viewer, system = page.viewer, page.system
     if viewer.team_id is not None:
         scope, scope_id = "team", viewer.team_id
     elif viewer.org_wide:
         scope, scope_id = "org", 0
     else:
-        return
-    week = week_start(page.system.clock.now().astimezone(page.system.tz).date())
-    kpi_tile("Team hours this week", "kpi-tracked-hours", model, "kpi_tracked")
-    kpi_tile("Utilization (tracked ÷ capacity)", "kpi-utilization", model, "kpi_utilization")
-    kpi_tile("Billable share", "kpi-billable-pct", model, "kpi_billable")
-    kpi_tile("Working now", "kpi-active-timers", model, "kpi_active")
+        return None
+    tiles = {}
+    for kpi in TEAM_KPIS:
+        tile = ui.html(kpi.html("—", ""), sanitize=False).classes("wh-card")
+        tiles[kpi] = tile.mark(kpi.test_id)
+    week = week_start(system.clock.now().astimezone(system.tz).date())
+    view = page.dashboard("metrics", scope, scope_id, week)
 
-    def show(data: dict[str, Any], _changed: dict[str, Any]) -> None:
-        model.kpi_tracked = fmt_hours(data.get("tracked_hours"))
-        model.kpi_utilization = fmt_pct(data.get("utilization"))
-        model.kpi_billable = fmt_pct(data.get("billable_pct"))
-        count = data.get("active_timer_count")
-        model.kpi_active = "—" if count is None else str(count)
+    def show() -> None:
+        for kpi, tile in tiles.items():
+            region(system, f"today.{kpi.test_id}", tile, view, kpi.render)
 
-    page.dashboard("metrics", scope, scope_id, week, on_change=show)
+    return show
