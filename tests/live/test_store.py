@@ -350,6 +350,21 @@ async def test_a_late_subscriber_gets_every_field_in_its_first_push(
     assert [u.changed for u in seen] == [{"a": 1, "b": 3}]
 
 
+async def test_a_first_subscriber_hears_each_push_before_those_already_there(
+    store: LiveStore, compute: FakeCompute
+) -> None:
+    """The broadcast that serves many pages subscribes `first`: it runs before their views."""
+    compute.data[METRICS] = {"a": 1}
+    await store.get(METRICS)
+    heard: list[str] = []
+    store.subscribe(METRICS, lambda _u: heard.append("view"))
+    store.subscribe(METRICS, lambda _u: heard.append("broadcast"), first=True)
+    compute.data[METRICS] = {"a": 2}
+    store.invalidate(METRICS)
+    await store.wait_idle()
+    assert heard == ["broadcast", "view"]
+
+
 async def test_identical_data_keeps_its_version_and_pushes_nothing(
     store: LiveStore, compute: FakeCompute, clock: FakeClock
 ) -> None:

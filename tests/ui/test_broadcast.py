@@ -37,6 +37,13 @@ def emits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str,
     yield sent
 
 
+async def showing_timers(page: User) -> None:
+    """The page's timers table has its first data (not the empty table of the HTML)."""
+    await wait_for(
+        lambda: the(page, "active-timers-list").props.get("loading") is False, what="timers"
+    )
+
+
 def timer_users(user: User) -> list[str]:
     return [row["user"] for row in the(user, "active-timers-list").rows]
 
@@ -53,7 +60,7 @@ async def test_one_message_per_key_reaches_every_manager_page(
     await sign_in(user, ui_org.manager_a, path="/team")
     await sign_in(other, ui_org.manager_a, path="/team")
     for page in (user, other):
-        await wait_for(lambda page=page: the(page, "active-timers-list").rows == [], what="rows")
+        await showing_timers(page)
     emits.clear()
 
     start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
@@ -141,7 +148,8 @@ async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_vi
     other = create_user()
     await sign_in(user, ui_org.manager_a, path="/team")
     await sign_in(other, ui_org.manager_a, path="/team")
-    await wait_for(lambda: the(other, "active-timers-list").rows == [], what="rows")
+    await showing_timers(user)
+    await showing_timers(other)
     hub = broadcaster(ui_system)
     mine = next(
         r

@@ -201,15 +201,22 @@ class LiveStore:
 
     # --- subscriptions ----------------------------------------------------------------------
 
-    def subscribe(self, key: DashboardKey, callback: KeyListener) -> Callable[[], None]:
+    def subscribe(
+        self, key: DashboardKey, callback: KeyListener, *, first: bool = False
+    ) -> Callable[[], None]:
         """Push every new snapshot of `key` to `callback` (on the loop) as a `DataUpdated`.
 
         The first push to a subscriber holds every field; later ones only the changed fields.
         Seed the first render from `get`/`get_cached`. Returns the unsubscribe function.
+        `first`: delivered before the subscribers already there (the broadcast that serves
+        many views runs before the views themselves).
         """
         entry = self._entry(key)
         subscription = _Subscription(callback)
-        entry.subscriptions.append(subscription)
+        if first:
+            entry.subscriptions.insert(0, subscription)
+        else:
+            entry.subscriptions.append(subscription)
         if entry.snapshot is None and entry.failures == 0:
             self._start(entry, follow_up=False)
 

@@ -146,8 +146,8 @@ class Broadcaster:
         view.on_change(lambda data, changed: self._changed(region, view, data))
         view.shared = True
         if key not in self._unsubscribe:
-            # subscribed before the views that register after it: the broadcast runs first
-            self._unsubscribe[key] = self.system.store.subscribe(key, self._on_push)
+            # before every view of the key: they find the push delivered and skip it
+            self._unsubscribe[key] = self.system.store.subscribe(key, self._on_push, first=True)
 
     def _leave(self, region: Region) -> None:
         key = region.view.key

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from workshub.ui.broadcast import share_prop
-from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, tid
+from workshub.ui.components import browser_paginated, fmt_hours, fmt_money, fmt_pct, tid
 
 __all__ = [
     "WEEKS_BACK",
@@ -147,6 +147,7 @@ def members_table(*, title: str) -> ui.table:
         "team-members-table",
     )
     share_prop(table, "columns", MEMBER_COLUMNS)
+    browser_paginated(table)
     table.add_slot("body-cell-utilization", _UTILIZATION_CELL)
     table.add_slot("body-cell-running", _RUNNING_CELL)
     table.add_slot("body-cell-overdue", _OVERDUE_CELL)
@@ -213,6 +214,7 @@ def timers_table(*, title: str) -> ui.table:
         "active-timers-list",
     )
     share_prop(table, "columns", TIMER_COLUMNS)
+    browser_paginated(table)
     table.add_slot("body-cell-elapsed", _ELAPSED_CELL)
     table.add_slot("no-data", _NO_DATA)
     return table

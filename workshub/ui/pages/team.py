@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from fastapi.responses import RedirectResponse
-from nicegui import events, ui
+from nicegui import context, events, ui
 
 from workshub.app import System
 from workshub.csv_export import team_members_csv
@@ -170,6 +170,12 @@ class TeamBoard:
             "active_timers": page.dashboard("active_timers", "team", team_id),
         }
         self.regions: dict[str, list[Region]] = {kind: [] for kind in self.views}
+        self._show_status()
+
+    def attach(self) -> None:
+        """Once the socket is connected: each widget becomes a broadcast region of its key
+        (the HTML went out empty and small; the views loaded meanwhile)."""
+        widgets = self.widgets
 
         def add(kind: str, name: str, element: ui.element, render: Renderer) -> None:
             self.regions[kind].append(region(self.system, name, element, self.views[kind], render))
@@ -180,7 +186,6 @@ class TeamBoard:
         for kpi in KPIS:
             if kpi.test_id in widgets.kpis:
                 add(kpi.data_type, f"team.{kpi.test_id}", widgets.kpis[kpi.test_id], kpi.render)
-        self._show_status()
 
     def show(self, *, team_id: int, week: date) -> None:
         """Switch to another team or week (active_timers has no week: kept on a week switch)."""
@@ -228,7 +233,11 @@ def register(system: System) -> None:
         if viewer.role not in TEAM_ROLES:
             return RedirectResponse(HOME_BY_ROLE[viewer.role])
         teams = await read(system, lambda session: list_teams(session, viewer)) or []
-        build_team_page(system, viewer, teams)
+        board = build_team_page(system, viewer, teams)
+        client = context.client
+        await client.connected()
+        if board is not None and not client.is_deleted:
+            board.attach()
         return None
 
 
@@ -257,14 +266,17 @@ def may_see_team(me: Viewer, team_id: int, team_ids: set[int]) -> bool:
     return team_id in team_ids and (me.org_wide or me.leads(team_id))
 
 
-def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]]) -> None:
+def build_team_page(
+    system: System, viewer: Viewer, teams: list[dict[str, Any]]
+) -> TeamBoard | None:
+    """The page with its widgets empty and its views loading; None without a team."""
     page = LivePage(system, viewer)
     team_id = default_team(viewer, teams)
     current = this_week(system)
     with frame(page, title="Team", active="/team"):
         if team_id is None:
             no_team_state(viewer)
-            return
+            return None
         team_select, week_select, status = pickers(viewer, teams, team_id=team_id, week=current)
         values = kpis(sees_money=viewer.sees_money)
         widgets = content(status, values)
@@ -294,6 +306,7 @@ def build_team_page(system: System, viewer: Viewer, teams: list[dict[str, Any]])
     week_select.on_value_change(switch)
     if team_select is not None:
         team_select.on_value_change(switch)
+    return board
 
 
 def export_buttons(system: System, board: TeamBoard) -> None:
