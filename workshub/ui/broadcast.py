@@ -118,6 +118,9 @@ class Broadcaster:
         self.regions: dict[DashboardKey, dict[Group, set[Region]]] = {}
         self._unsubscribe: dict[DashboardKey, Callable[[], None]] = {}
         self._by_client: dict[str, list[Region]] = {}
+        # the latest render of each group: (version, patch), shared by every page that shows
+        # the group's shared data at that version (a page connecting, a first snapshot)
+        self._rendered: dict[tuple[DashboardKey, Group], tuple[int, Patch]] = {}
         self.emits = 0  # messages emitted (stats and tests)
 
     # --- membership -------------------------------------------------------------------------
@@ -160,6 +163,7 @@ class Broadcaster:
             members.discard(region)
             if not members:
                 del groups[group]
+                self._rendered.pop((key, group), None)
         if not groups:
             del self.regions[key]
             self._unsubscribe.pop(key)()
@@ -178,13 +182,25 @@ class Broadcaster:
         pending = view.layers.pending
         if region.shown >= view.version and not pending and not region.overlaid:
             return
-        self._show(region, data, view.version)
-        region.overlaid = pending
-
-    def _show(self, region: Region, data: Mapping[str, Any], version: int) -> None:
-        apply_quietly(region.element, region.render(self.system, data), version)
-        region.shown = version
+        if pending:  # this viewer's own edits on top: rendered for this page alone
+            patch = region.render(self.system, data)
+        else:
+            patch = self._render(region, view.key, data, view.version)
+        apply_quietly(region.element, patch, view.version)
+        region.shown, region.overlaid = view.version, pending
         region.element.update()
+
+    def _render(
+        self, region: Region, key: DashboardKey, data: Mapping[str, Any], version: int
+    ) -> Patch:
+        """The group's patch for the shared data at `version`, rendered once."""
+        slot = (key, (region.name, region.view.viewer.sees_money))
+        cached = self._rendered.get(slot)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        patch = region.render(self.system, data)
+        self._rendered[slot] = (version, patch)
+        return patch
 
     def _resend(self, client_id: str) -> None:
         """A (re)connect: broadcasts sent while the socket was away are not replayed."""
@@ -219,7 +235,7 @@ class Broadcaster:
                     ):
                         continue  # pending edits or no first snapshot: its own path shows it
                     if patch is None:
-                        patch = region.render(self.system, data)
+                        patch = self._render(region, key, data, version)
                     apply_quietly(region.element, patch, version)
                     region.shown, region.overlaid = version, False
                     rooms.add(region.client_id)
