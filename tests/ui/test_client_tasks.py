@@ -52,6 +52,11 @@ async def test_a_status_change_shows_at_once_as_pending_until_saved(
     await wait_for(lambda: status_of(user, task_id) == ("doing", True), what="shown at once")
     await wait_for(lambda: gate.arrived, what="the write to be on its way")
     assert task_of(ui_system, task_id).status == "todo"  # not saved yet
+    # A second click while the first is saving waits (the toggle is disabled in the browser):
+    # it would carry the version the first write is about to replace, and meet a 409.
+    click_status(user, task_id, "done")
+    await settle(ui_system)
+    assert status_of(user, task_id) == ("doing", True)
 
     gate.release("task.status")
     await wait_for(lambda: status_of(user, task_id) == ("doing", False), what="confirmed")

@@ -204,6 +204,25 @@ async def test_a_double_submit_is_one_change(
     await user.should_not_see("changed by someone else")  # and no false conflict
 
 
+async def test_another_status_while_one_is_saving_waits_instead_of_conflicting(
+    user: User, ui_org: Org, ui_system: System, sign_in: SignIn, gate: Gate
+) -> None:
+    (task_id,) = add_tasks(ui_system, ui_org, "Write brief")
+    await sign_in(user, ui_org.member_a)
+    (row,) = await wait_rows(user, "today-tasks", lambda rows: len(rows) == 1, what="the task")
+    tasks = user.find(marker="today-tasks")
+    gate.hold("task.status")
+    tasks.trigger("status", {"row": row, "status": "doing"})
+    await wait_for(lambda: len(gate.arrived) == 1, what="the first write on its way")
+    tasks.trigger("status", {"row": row, "status": "done"})  # quickly on to the next
+    await settle(ui_system)
+    assert status_of(user, task_id) == ("doing", True)
+    gate.release("task.status")
+    await wait_for(lambda: status_of(user, task_id) == ("doing", False), what="saved")
+    assert len(gate.arrived) == 1 and task_of(ui_system, task_id).status == "doing"
+    await user.should_not_see("changed by someone else")
+
+
 async def test_two_people_edit_one_task_and_the_later_sees_the_current_value(
     user: User,
     create_user: Callable[[], User],

@@ -46,6 +46,7 @@ STATUS_SLOT = r"""
   <template v-if="props.row.status_editable">
     <q-btn-toggle dense unelevated no-caps size="sm" toggle-color="primary"
       :class="props.row.pending ? 'wh-pending' : ''" :model-value="props.row.status"
+      :disable="props.row.pending"
       :options="[{label:'To do',value:'todo'},{label:'Doing',value:'doing'},
                  {label:'Done',value:'done'}]"
       @update:model-value="v => $parent.$emit('status', {id: props.row.id, status: v})" />
@@ -282,6 +283,8 @@ async def tasks_panel(page: LivePage, client_id: int) -> Callable[[dict[int, str
         status = event.args.get("status")
         if me is None or row is None or status not in STATUS_LABELS:
             return
+        if row["pending"] and row["status"] != status:
+            return  # another change is saving: this one would carry its old version (a 409)
         task_id, version = int(row["id"]), int(row["version"])
         outcome = await edit(
             system,

@@ -79,7 +79,7 @@ PENDING_CELL = r"""
 TASK_STATUS = r"""
 <q-td :props="props">
   <q-btn-toggle dense unelevated size="sm" toggle-color="primary"
-    :class="props.row._pending ? 'wh-pending' : ''"
+    :class="props.row._pending ? 'wh-pending' : ''" :disable="props.row._pending"
     :model-value="props.row.status"
     :options="[{label:'To do',value:'todo'},{label:'Doing',value:'doing'},
                {label:'Done',value:'done'}]"
@@ -535,6 +535,12 @@ class TodayPage:
             ui.navigate.to("/login")
             return
         task_id, version = int(row["id"]), int(row["version"])
+        tasks: list[dict[str, Any]] = self.view.data.get("tasks") or []
+        if any(t.get("id") == task_id and t.get(PENDING) and t["status"] != status for t in tasks):
+            # Another change is still saving: this one would carry the version that write is
+            # about to replace and meet a 409. (The same change again is one intent: it goes,
+            # with the same request id.)
+            return
         outcome = await edit(
             self.system,
             me,
