@@ -309,3 +309,52 @@ def test_add_user_refuses_a_taken_email_in_any_case_and_names_every_field(system
     assert failed.value.fields and failed.value.fields["email"] == "is already in use"
     with Session(system.engine) as session:
         assert len(session.exec(select(User)).all()) == 1
+
+
+def test_token_owner_reads_only_and_touch_token_writes_once_a_minute(
+    system: System, clock: FakeClock
+) -> None:
+    person = f.user(system.engine, "ada@x.test")
+    assert person.id is not None
+    with uow(system, person.id) as work:
+        plain, row = accounts.create_api_token(
+            work, user_id=person.id, name="script", expires_in_days=None
+        )
+    assert row.id is not None
+    with Session(system.engine) as session:
+        owner = accounts.token_owner(session, plain, now=clock.now())
+        assert accounts.token_owner(session, plain + "x", now=clock.now()) is None
+    assert owner is not None and owner.user.id == person.id and owner.touch_due
+    assert fresh(system, ApiToken, row.id).last_used_at is None  # type: ignore[attr-defined]
+    assert accounts.touch_token(system.engine, row.id, now=clock.now())
+    clock.advance(seconds=30)
+    assert not accounts.touch_token(system.engine, row.id, now=clock.now())
+    with Session(system.engine) as session:
+        again = accounts.token_owner(session, plain, now=clock.now())
+    assert again is not None and not again.touch_due
+    assert fresh(system, ApiToken, row.id).last_used_at == clock.now() - timedelta(seconds=30)  # type: ignore[attr-defined]
+
+
+def test_token_owner_refuses_expired_tokens_and_deactivated_owners(
+    system: System, clock: FakeClock
+) -> None:
+    person = f.user(system.engine, "ada@x.test")
+    assert person.id is not None
+    with uow(system, person.id) as work:
+        expiring, _ = accounts.create_api_token(
+            work, user_id=person.id, name="ci", expires_in_days=1
+        )
+        lasting, _ = accounts.create_api_token(
+            work, user_id=person.id, name="cli", expires_in_days=None
+        )
+    clock.advance(days=1)
+    with Session(system.engine) as session:
+        assert accounts.token_owner(session, expiring, now=clock.now()) is None
+        assert accounts.token_owner(session, lasting, now=clock.now()) is not None
+        row = session.get(User, person.id)
+        assert row is not None
+        row.is_active = False
+        session.add(row)
+        session.commit()
+    with Session(system.engine) as session:
+        assert accounts.token_owner(session, lasting, now=clock.now()) is None

@@ -242,3 +242,38 @@ def test_events_are_published_only_after_commit(world: World) -> None:
         start_timer(uow, world.viewer(world.member), project_id=world.project.id)
         assert world.events == []  # queued, not yet published
     assert seen == [True] and uow.seq == world.events[0].seq
+
+
+def test_stop_events_place_the_entry_on_its_owners_team(world: World) -> None:
+    """Own stop (the viewer's team, no reload) and a manager's stop (the member's team) land
+    on the same dashboards."""
+    me = world.viewer(world.member)
+    expected_team = world.member.team_id
+    with world.uow(world.member) as uow:
+        start_timer(uow, me, project_id=world.project.id)
+    with world.uow(world.member) as uow:
+        own = stop_timer(uow, me)
+    with world.uow(world.member) as uow:
+        start_timer(uow, me, project_id=world.project.id)
+    with world.uow(world.manager) as uow:
+        theirs = stop_timer(uow, world.viewer(world.manager), user_id=world.member.id)
+    stops = [e for e in world.events if isinstance(e, TimeEntryStopped)]
+    assert [e.entry_id for e in stops] == [own.id, theirs.id]
+    for event in stops:
+        assert (event.entry.user_id, event.entry.team_id) == (world.member.id, expected_team)
+        assert (event.entry.client_id, event.entry.billing_model) == (world.client.id, "t_and_m")
+    assert stops[1].actor_id == world.manager.id
+
+
+def test_the_long_timer_rules_find_running_timers_among_a_long_history(world: World) -> None:
+    """The rules look up running timers by the one-running index, whatever the history holds."""
+    now = world.system.clock.now()
+    for day in range(1, 40):
+        f.entry(world.engine, world.member, world.project, now - timedelta(days=day), 1.0)
+    running_long = f.entry(
+        world.engine, world.other, world.project, now - timedelta(hours=30), None
+    )
+    with world.uow(None) as uow:
+        stopped = auto_stop_long_timers(uow)
+    assert [e.id for e in stopped] == [running_long.id]
+    assert running(world, world.other) == 0

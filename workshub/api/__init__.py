@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from workshub.api.deps import BROWSER_SESSION_STATE, BrowserSession
 from workshub.api.errors import MAX_BODY_BYTES, ApiRoute
+from workshub.api.lean import install_lean_bearer_path
 from workshub.api.routes import (
     admin,
     auth,
@@ -56,8 +57,10 @@ def install_api(
     app: FastAPI, system: System, *, browser_session: BrowserSession | None = None
 ) -> None:
     """Mount the API on `app`. `browser_session` is the seam the pages fill: it returns
-    (user_id, session_version) for a request with a signed session cookie, else None."""
+    (user_id, session_version) for a request with a signed session cookie, else None.
+    Calls with a bearer token skip the app's browser middleware (see `workshub.api.lean`)."""
     app.state.system = system
     if browser_session is not None:
         setattr(app.state, BROWSER_SESSION_STATE, browser_session)
     app.include_router(build_router())
+    install_lean_bearer_path(app, API_PREFIX)

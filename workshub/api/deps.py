@@ -1,8 +1,9 @@
 """Dependencies every route shares: the composition root, the caller, the live store.
 
 The caller is reloaded from the database on every request (SPEC §2): a deactivated user or a
-changed role acts at once. All of it is sync, so FastAPI runs it in its thread pool and the
-event loop never waits on the database.
+changed role acts at once. Only the caller's lookup touches the database, so only it is sync
+(FastAPI runs it in its thread pool and the event loop never waits on the database); the
+others are `async def`, which FastAPI runs on the loop without a trip through the pool.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Caller:
     token: str | None
 
 
-def get_system(request: Request) -> System:
+async def get_system(request: Request) -> System:
     system: System = request.app.state.system
     return system
 
@@ -72,11 +73,16 @@ def _bearer(request: Request) -> str | None:
 
 
 def _token_caller(system: System, token: str) -> Caller:
+    now = system.clock.now()
     with Session(system.engine, expire_on_commit=False) as session:
-        user = accounts.authenticate_token(session, token, now=system.clock.now())
-        viewer = load_viewer(session, user.id) if user is not None and user.id else None
-    if viewer is None:
+        # One statement (two for a team lead): no transaction around it on SQLite.
+        session.connection(execution_options={"sqlite_begin": None})
+        owner = accounts.token_owner(session, token, now=now)
+        viewer = load_viewer(session, owner.user.id) if owner and owner.user.id else None
+    if owner is None or viewer is None:
         raise Unauthenticated("The token is invalid, expired or revoked.")
+    if owner.touch_due:  # with the read connection back in the pool
+        accounts.touch_token(system.engine, owner.token_id, now=now)
     return Caller(viewer=viewer, token=token)
 
 
@@ -102,7 +108,7 @@ def optional_caller(request: Request, system: SystemDep) -> Caller | None:
 OptionalCallerDep = Annotated[Caller | None, Depends(optional_caller)]
 
 
-def current_caller(caller: OptionalCallerDep) -> Caller:
+async def current_caller(caller: OptionalCallerDep) -> Caller:
     if caller is None:
         raise Unauthenticated()
     return caller
@@ -111,7 +117,7 @@ def current_caller(caller: OptionalCallerDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def current_viewer(caller: CallerDep) -> Viewer:
+async def current_viewer(caller: CallerDep) -> Viewer:
     return caller.viewer
 
 

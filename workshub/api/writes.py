@@ -61,7 +61,7 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-def write_context(
+async def write_context(
     request: Request,
     system: SystemDep,
     caller: CallerDep,

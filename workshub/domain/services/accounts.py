@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "TOKEN_TOUCH_INTERVAL",
     "USER_FIELDS",
     "WRONG_CREDENTIALS",
+    "TokenOwner",
     "add_user",
     "authenticate_token",
     "change_password",
@@ -56,7 +58,9 @@ __all__ = [
     "reset_password",
     "revoke_token",
     "sign_in",
+    "token_owner",
     "token_public",
+    "touch_token",
     "user_audit_fields",
 ]
 
@@ -113,12 +117,17 @@ def sign_in(
 
 
 def _write_apart(session: Session, statement: Update) -> bool:
-    """Run one bookkeeping UPDATE in its own transaction; True when it changed a row.
+    """Run one bookkeeping UPDATE in its own transaction; True when it changed a row."""
+    return _write_in(_engine_of(session), statement)
 
-    Bookkeeping must never turn a valid sign-in into an error, so a failure is logged only.
-    """
+
+def _engine_of(session: Session) -> Engine:
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def _write_in(engine: Engine, statement: Update) -> bool:
+    """Bookkeeping must never turn a valid sign-in into an error, so a failure is logged only."""
     try:
         with session_scope(engine, write=True) as apart:
             return bool(apart.exec(statement).rowcount)
@@ -172,28 +181,63 @@ def find_api_token(session: Session, token: str, *, now: datetime) -> ApiToken |
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class TokenOwner:
+    """Who a bearer token belongs to, and whether its last_used_at is due for a write."""
+
+    user: User
+    token_id: int
+    touch_due: bool
+
+
+def token_owner(session: Session, token: str, *, now: datetime) -> TokenOwner | None:
+    """The active user behind an unexpired token, in one statement; writes nothing (the
+    caller touches the token with `touch_token` once this session is done)."""
+    if not isinstance(token, str) or not 0 < len(token) <= 200:
+        return None
+    found = session.exec(
+        select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, User)
+        .join(User, col(User.id) == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == hash_token(token))
+    ).first()
+    if found is None:
+        return None
+    token_id, expires_at, last_used_at, user = found
+    if token_id is None or (expires_at is not None and expires_at <= now) or not user.is_active:
+        return None
+    due = last_used_at is None or now - last_used_at >= TOKEN_TOUCH_INTERVAL
+    return TokenOwner(user=user, token_id=token_id, touch_due=due)
+
+
+def touch_token(engine: Engine, token_id: int, *, now: datetime) -> bool:
+    """Record a token's use (at most once a minute) in its own short write transaction.
+
+    Call it holding no other connection: a request that held its read connection while
+    waiting for a write one could starve the pool (every thread holding one, waiting for a
+    second)."""
+    used = col(ApiToken.last_used_at)
+    statement = (
+        update(ApiToken)
+        .where(col(ApiToken.id) == token_id)
+        .where(or_(used.is_(None), used <= now - TOKEN_TOUCH_INTERVAL))
+        .values(last_used_at=now)
+    )
+    return _write_in(engine, statement)
+
+
 def authenticate_token(session: Session, token: str, *, now: datetime) -> User | None:
     """The active user behind a bearer token, or None (unknown, expired, or deactivated).
 
     last_used_at is written at most once a minute: a script polling every second must not
-    turn every read into a write.
+    turn every read into a write. The API uses `token_owner` and `touch_token` instead, so it
+    never holds two connections at once.
     """
-    row = find_api_token(session, token, now=now)
-    if row is None:
+    owner = token_owner(session, token, now=now)
+    if owner is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
-        used = col(ApiToken.last_used_at)
-        statement = (
-            update(ApiToken)
-            .where(col(ApiToken.id) == row.id)
-            .where(or_(used.is_(None), used <= now - TOKEN_TOUCH_INTERVAL))
-            .values(last_used_at=now)
-        )
-        _write_apart(session, statement)
-    return user
+    if owner.touch_due:
+        touch_token(_engine_of(session), owner.token_id, now=now)
+    return owner.user
 
 
 def revoke_token(uow: UnitOfWork, *, token_id: int, user_id: int | None = None) -> None:
