@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, delete
 
+from workshub.db import session_scope
 from workshub.domain.dashboards.compute import compute_snapshot
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.health_snapshots import freeze_past_weeks
@@ -156,11 +157,10 @@ async def purge_idempotency_records(system: System) -> int:
     cutoff = system.clock.now() - IDEMPOTENCY_TTL
 
     def work() -> int:
-        with Session(system.engine) as session:
+        with session_scope(system.engine, write=True) as session:  # in the writers' queue
             result = session.exec(
                 delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)
             )
-            session.commit()
             return result.rowcount
 
     purged = await asyncio.to_thread(work)
