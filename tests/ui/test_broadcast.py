@@ -8,6 +8,7 @@ each page's elements hold server-side is what a (re)connect would send.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,9 +21,10 @@ from tests.ui.conftest import SignIn, settle, text_of, viewer_of, wait_for
 from tests.ui.test_team import start_timer, the
 from workshub.app import System
 from workshub.clock import FakeClock
+from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.services import timer as timer_service
 from workshub.domain.uow import UnitOfWork
-from workshub.ui.broadcast import EVENT, broadcaster
+from workshub.ui.broadcast import EVENT, Broadcaster, broadcaster
 from workshub.ui.optimistic import SetField
 
 
@@ -178,3 +180,32 @@ async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_vi
     mine.view.layers.rollback("pending-1")
     mine.view._show(None, frozenset({"timers"}))  # what a rollback event does
     await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer after rollback")
+
+
+async def test_under_a_burst_the_latest_message_of_a_key_replaces_those_not_yet_sent(
+    user: User, ui_system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each message renders its key's regions in full, so one still waiting to go out is
+    replaced by a newer one: the sockets never carry stale states behind the current one."""
+    sent: list[int] = []
+    gate = asyncio.Event()
+
+    async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
+        sent.append(data["v"])
+        await gate.wait()  # the sockets are busy
+
+    monkeypatch.setattr(core.sio, "emit", emit)
+    hub = Broadcaster(ui_system)
+    slot = (DashboardKey("active_timers", "team", 1), False)
+    for version in (1, 2, 3, 4):
+        hub._emit(slot, {"k": "active_timers:team:1", "v": version, "p": {}}, ["room"])
+    await asyncio.sleep(0)
+    assert sent == [1]  # 2 and 3 were replaced while 1 was going out
+    gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sent == [1, 4]
+    hub._emit(slot, {"k": "active_timers:team:1", "v": 5, "p": {}}, ["room"])
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert sent == [1, 4, 5]  # idle again: sent at once

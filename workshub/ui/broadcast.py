@@ -52,6 +52,7 @@ EVENT = "wh_live"
 # "m" names a method of the element's Vue component to call after it (e.g. "update_chart").
 Patch = dict[str, Any]
 Renderer = Callable[[System, Mapping[str, Any]], Patch]
+Message = dict[str, Any]  # {"k": key, "v": version, "at": computed_at, "p": {region: patch}}
 
 
 def apply_quietly(element: ui.element, patch: Patch, version: int) -> None:
@@ -122,6 +123,8 @@ class Broadcaster:
         # the group's shared data at that version (a page connecting, a first snapshot)
         self._rendered: dict[tuple[DashboardKey, Group], tuple[int, Patch]] = {}
         self.emits = 0  # messages emitted (stats and tests)
+        self._sending: set[tuple[DashboardKey, bool]] = set()
+        self._queued: dict[tuple[DashboardKey, bool], tuple[Message, list[str]]] = {}
 
     # --- membership -------------------------------------------------------------------------
 
@@ -243,10 +246,32 @@ class Broadcaster:
                     patches[name] = patch
             if rooms:
                 message = {"k": update.key, "v": version, "at": at, "p": patches}
+                self._emit((key, money), message, list(rooms))
+
+    def _emit(self, slot: tuple[DashboardKey, bool], message: Message, rooms: list[str]) -> None:
+        """Latest wins: while a message of this key and visibility is being sent, a newer one
+        waits, and a newer still replaces it. Each message renders every region of its key in
+        full, so a skipped one loses nothing; under a burst of writes the pushes go out as fast
+        as the sockets take them, never queueing behind stale ones."""
+        if slot in self._sending:
+            self._queued[slot] = (message, rooms)
+            return
+        self._sending.add(slot)
+        background_tasks.create(self._send(slot, message, rooms), name="wh_live")
+
+    async def _send(
+        self, slot: tuple[DashboardKey, bool], message: Message, rooms: list[str]
+    ) -> None:
+        try:
+            while True:
                 self.emits += 1
-                background_tasks.create(
-                    core.sio.emit(EVENT, message, room=list(rooms)), name="wh_live"
-                )
+                await core.sio.emit(EVENT, message, room=rooms)
+                queued = self._queued.pop(slot, None)
+                if queued is None:
+                    return
+                message, rooms = queued
+        finally:
+            self._sending.discard(slot)
 
 
 def _visible(
