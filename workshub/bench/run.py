@@ -164,11 +164,11 @@ async def _with_dashboards(
     say: Callable[[str], None],
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     n = options.dashboards
-    rss_idle = server.rss()
     baseline = None
     if options.wants("push"):
         say("push baseline: the same writes with one dashboard connected")
         baseline = await _one_dashboard(options, server, http, cast, managers, project_id, work)
+    rss_idle = server.rss()  # after the baseline's writes filled the caches: dashboards alone
     config = LoadConfig(
         mode="nicegui",
         base_url=server.url,

@@ -149,7 +149,7 @@ class Broadcaster:
         dict.__setitem__(region.element._props, "data-wh-live", region.tag())
         group = (region.name, view.viewer.sees_money)
         self.regions.setdefault(key, {}).setdefault(group, set()).add(region)
-        view.on_change(lambda data, changed: self._changed(region, view, data))
+        view.on_change(lambda data, changed: self._changed(region, view, data), broadcast=True)
         view.shared = True
         if key not in self._unsubscribe:
             # before every view of the key: they find the push delivered and skip it

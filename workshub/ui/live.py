@@ -155,6 +155,7 @@ class LiveDashboard(Layered):
         self.computed_at: str | None = None
         self.stale = False
         self._listeners: list[OnChange] = [on_change] if on_change else []
+        self._own_listeners: list[OnChange] = list(self._listeners)  # not broadcast-covered
         self._unsubscribe: Callable[[], None] | None = None
         self._touch: OnChange | None = None  # the page's age tracker for this view
         # Shown through broadcast regions (workshub.ui.broadcast): a push's new age reaches the
@@ -163,8 +164,13 @@ class LiveDashboard(Layered):
         self.pushing = False  # inside `_on_push`: the listeners see a pushed diff
         self.adopting = False  # inside `adopt`: the broadcast shows it, not the listeners
 
-    def on_change(self, listener: OnChange) -> None:
+    def on_change(self, listener: OnChange, *, broadcast: bool = False) -> None:
+        """`listener(data, changed)` now (once loaded) and on every change. A `broadcast`
+        listener shows what the broadcast carries (workshub.ui.broadcast): a push the view
+        adopts from it skips that listener."""
         self._listeners.append(listener)
+        if not broadcast:
+            self._own_listeners.append(listener)
         if not self.loading:
             listener(self.data, self.data)
 
@@ -269,7 +275,7 @@ class LiveDashboard(Layered):
         self._stamp(version, computed_at, False)
         self.pushing = self.adopting = True
         try:
-            self._notify(changed)
+            self._notify(changed, self._own_listeners)
         finally:
             self.pushing = self.adopting = False
         return True
@@ -304,8 +310,8 @@ class LiveDashboard(Layered):
             return  # the first snapshot will tell everything
         self._notify(changed)
 
-    def _notify(self, changed: dict[str, Any]) -> None:
-        for listener in self._listeners:
+    def _notify(self, changed: dict[str, Any], listeners: list[OnChange] | None = None) -> None:
+        for listener in self._listeners if listeners is None else listeners:
             try:
                 listener(self.data, changed)
             except Exception:
@@ -420,9 +426,11 @@ class LivePage:
             kwargs.get("week", old.key.week),
         )
         view = LiveDashboard(self.system, key, self.viewer)
-        view._listeners = [listener for listener in old._listeners if listener is not old._touch]
+        # the page's own listeners follow; broadcast regions are moved by their broadcaster
+        kept = [listener for listener in old._own_listeners if listener is not old._touch]
         view._touch = lambda _data, _changed: self._touch(view)
-        view._listeners.append(view._touch)
+        view._listeners = [*kept, view._touch]
+        view._own_listeners = list(view._listeners)
         self.dashboards.append(view)
         background_tasks.create(view.start(), name=f"live {key}")
         return view
