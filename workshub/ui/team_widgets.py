@@ -141,7 +141,7 @@ _NO_DATA = r"""<div class="wh-empty" style="padding: 4px 0">{{ props.message }}<
 
 def members_table(*, title: str) -> ui.table:
     table = tid(
-        ui.table(columns=MEMBER_COLUMNS, rows=[], row_key="user_id", pagination=0, title=title)
+        ui.table(columns=[], rows=[], row_key="user_id", pagination=0, title=title)
         .props(f'{TABLE_PROPS} no-data-label="No one is in this team yet."')
         .classes(CARD),
         "team-members-table",
@@ -208,7 +208,7 @@ _ELAPSED_CELL = r"""
 
 def timers_table(*, title: str) -> ui.table:
     table = tid(
-        ui.table(columns=TIMER_COLUMNS, rows=[], row_key="entry_id", pagination=0, title=title)
+        ui.table(columns=[], rows=[], row_key="entry_id", pagination=0, title=title)
         .props(f'{TABLE_PROPS} no-data-label="No one is tracking time right now."')
         .classes(CARD),
         "active-timers-list",
@@ -259,7 +259,7 @@ def _workload_options(names: list[str], capacity: list[float], hours: list[Any])
 
 def workload_chart() -> ui.echart:
     """Hours against capacity per person: a light capacity track with the hours bar over it."""
-    chart = ui.echart(_workload_options([], [], [])).classes("w-full").style("height: 200px")
+    chart = ui.echart({}).classes("w-full").style("height: 200px")  # options: shared, below
     share_prop(chart, "options", _workload_options([], [], []))
     return chart
 
