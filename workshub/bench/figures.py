@@ -54,6 +54,7 @@ def push_figures(
     dashboards: int,
     rate: float,
     browser_states: Sequence[Sequence[tuple[float, Sequence[Any]]]],
+    browser_writes: Sequence[WriteResult] = (),
 ) -> dict[str, Any]:
     writes = raw.writes
     clients = records["clients"]
@@ -94,7 +95,8 @@ def push_figures(
     if browser_states:
         figures["chromium"] = {
             "pages": len(browser_states),
-            **analyse(expected_of(writes, wall=True), browser_states),
+            "writes": len(browser_writes),
+            **analyse(expected_of(browser_writes, wall=True), browser_states),
         }
     return figures
 

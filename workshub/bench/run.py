@@ -54,6 +54,7 @@ __all__ = ["run_bench"]
 
 WATCH = "active-timers-list"
 ROW_KEY = "entry_id"
+CROSS_CHECK_WRITES = 40
 
 
 class _Say:
@@ -195,33 +196,37 @@ async def _with_dashboards(
     say(f"{n} dashboards ready in {ready['connect_s']} s; {memory['kb_per_dashboard']} KB each")
     results: dict[str, Any] = {}
     floor_input = None
-    async with _watchers(options, server.url, managers[0]) as pages:
-        if options.wants("push"):
-            plan = write_plan(cast.team_writers, options.writes)
-            say(f"push: {len(plan)} timer writes at {options.rate}/s")
-            profile = _profile(options, server, "push", seconds=len(plan) / options.rate + 1)
-            with ProgressBar(len(plan), label="Writes", enabled=options.progress) as bar:
-                push = await push_phase(
-                    server,
-                    http,
-                    plan=plan,
-                    project_id=project_id,
-                    rate=options.rate,
-                    loadgen_pid=loadgen.pid,
-                    settle_s=options.settle_s,
-                    on_write=bar.advance,
-                )
-            browser_states = [await chromium.watcher_states(page) for page in pages]
-            results["push"] = {
-                "cast": cast_summary(cast),
-                "baseline": baseline,
-                "memory": memory,
-                "raw": push,
-                "browser_states": browser_states,
-                "profile": profile.finish() if profile is not None else None,
-            }
-        if options.wants("writes"):
-            results["writes"] = await _writes(options, server, http, cast, project_id, say=say)
+    if options.wants("push"):
+        # Chromium first, on its own writes: open during the measured writes, its rendering
+        # would share the machine's two cores with the server and the load generator.
+        browser_writes, browser_states = await _cross_check(
+            options, server, http, cast, managers[0], project_id, loadgen.pid, say=say
+        )
+        plan = write_plan(cast.team_writers, options.writes)
+        say(f"push: {len(plan)} timer writes at {options.rate}/s")
+        profile = _profile(options, server, "push", seconds=len(plan) / options.rate + 1)
+        with ProgressBar(len(plan), label="Writes", enabled=options.progress) as bar:
+            push = await push_phase(
+                server,
+                http,
+                plan=plan,
+                project_id=project_id,
+                rate=options.rate,
+                loadgen_pid=loadgen.pid,
+                settle_s=options.settle_s,
+                on_write=bar.advance,
+            )
+        results["push"] = {
+            "cast": cast_summary(cast),
+            "baseline": baseline,
+            "memory": memory,
+            "raw": push,
+            "browser_states": browser_states,
+            "browser_writes": browser_writes,
+            "profile": profile.finish() if profile is not None else None,
+        }
+    if options.wants("writes"):
+        results["writes"] = await _writes(options, server, http, cast, project_id, say=say)
     say("collecting the dashboards' records")
     records = await loadgen.finish()
     if "push" in results:
@@ -234,6 +239,7 @@ async def _with_dashboards(
                 dashboards=options.dashboards,
                 rate=options.rate,
                 browser_states=push.pop("browser_states"),
+                browser_writes=push.pop("browser_writes"),
             )
         )
         marginal_cpu(push, push.pop("baseline", None), options.dashboards)
@@ -321,6 +327,38 @@ async def _writes(
         "saturation": saturation,
         "profile": profile.finish() if profile is not None else None,
     }
+
+
+async def _cross_check(
+    options: BenchOptions,
+    server: Server,
+    http: httpx.AsyncClient,
+    cast: Cast,
+    manager: BrowserSession,
+    project_id: int,
+    loadgen_pid: int,
+    *,
+    say: Callable[[str], None],
+) -> tuple[list[WriteResult], list[list[tuple[float, list[Any]]]]]:
+    """A few real Chromium pages on the same page, with the emulated dashboards connected,
+    and a short run of the same writes: what a browser shows, against what they record."""
+    async with _watchers(options, server.url, manager) as pages:
+        if not pages:
+            return [], []
+        plan = write_plan(cast.team_writers, min(options.writes, CROSS_CHECK_WRITES))
+        say(f"Chromium cross-check: {len(pages)} pages, {len(plan)} writes")
+        raw = await push_phase(
+            server,
+            http,
+            plan=plan,
+            project_id=project_id,
+            rate=options.rate,
+            loadgen_pid=loadgen_pid,
+            settle_s=options.settle_s,
+        )
+        states = [await chromium.watcher_states(page) for page in pages]
+    await stop_all(http, cast.team_writers)
+    return raw.writes, states
 
 
 async def _one_dashboard(
