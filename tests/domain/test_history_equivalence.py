@@ -464,9 +464,8 @@ def test_reference_edits_give_identical_snapshots_cached_and_not(make_org, seed,
             edit(work, viewer)
         assert_same_everywhere(org, f"edit {step}: {what}")
         if step < len(edits) - 1:  # the newcomer may still write: they are active
-            for _ in range(3):
-                done = random_write(org, rng)
-                assert_same_everywhere(org, f"edit {step}, then {done}")
+            done = [random_write(org, rng) for _ in range(3)]
+            assert_same_everywhere(org, f"edit {step}, then {done}")
     stats = org.system.history.reference.stats()
     assert stats["clears"] == len(edits) and stats["hits"] > stats["misses"] > 0
     weeks = org.system.history.weeks.stats()

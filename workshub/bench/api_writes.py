@@ -89,9 +89,14 @@ async def project_for(http: httpx.AsyncClient, writer: Writer) -> int:
 
 async def stop_all(http: httpx.AsyncClient, writers: Sequence[Writer]) -> int:
     """Stop every writer's running timer, so a start shows as a new row; returns how many ran."""
-    results = await asyncio.gather(
-        *(http.post("/api/v1/timer/stop", headers=_auth(w)) for w in writers)
-    )
+
+    async def stop(writer: Writer) -> httpx.Response:
+        try:
+            return await http.post("/api/v1/timer/stop", headers=_auth(writer))
+        except httpx.TransportError:  # a kept-alive connection the server had just closed
+            return await http.post("/api/v1/timer/stop", headers=_auth(writer))
+
+    results = await asyncio.gather(*(stop(w) for w in writers))
     for response in results:
         if response.status_code not in (200, 409):
             response.raise_for_status()

@@ -55,6 +55,7 @@ __all__ = ["run_bench"]
 WATCH = "active-timers-list"
 ROW_KEY = "entry_id"
 CROSS_CHECK_WRITES = 40
+KEEPALIVE_S = 2.0
 
 
 class _Say:
@@ -127,7 +128,11 @@ async def _server_scenarios(
     floor_input: dict[str, Any] | None = None
     say("starting workshub serve")
     with workshub_server(data_dir) as server:
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        # uvicorn closes a connection idle for 5 s; let httpx drop it first, so a request
+        # after a quiet phase never races the server's close (httpx.ReadError)
+        limits = httpx.Limits(
+            max_connections=64, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_S
+        )
         async with httpx.AsyncClient(base_url=server.url, timeout=60.0, limits=limits) as http:
             project_id = await project_for(http, cast.team_writers[0])
             await stop_all(http, cast.team_writers)
