@@ -4,8 +4,10 @@ throttled manual refresh, versions and diffs, subscriptions, degradation."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
@@ -213,6 +215,39 @@ async def test_a_burst_of_events_costs_the_leading_recompute_and_one_follow_up(
     compute.gate.set()
     await store.wait_idle()
     assert compute.count(TODAY_1) == 3
+
+
+async def test_under_a_stream_of_events_a_key_recomputes_at_most_once_per_gap(
+    compute: FakeCompute, clock: FakeClock
+) -> None:
+    """Writes that never stop must not keep a key recomputing back to back: the follow-up
+    waits until the gap after the recompute before it began, and events while it waits join
+    it rather than asking for another."""
+    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0.3)
+    hub = EventHub()
+    store.attach(hub)
+    await store.get(TODAY_1)
+    began: list[float] = []
+    compute_before = compute.__call__
+
+    def timed(key: DashboardKey, now: datetime) -> dict[str, Any]:
+        began.append(time.monotonic())
+        return compute_before(key, now)
+
+    store._compute = timed
+    loop = asyncio.get_running_loop()
+    finish = loop.time() + 1.0
+    n = 0
+    while loop.time() < finish:  # an event every 10 ms for a second
+        hub.publish(NotificationRead(actor_id=1, notification_id=n, user_id=1))
+        n += 1
+        await asyncio.sleep(0.01)
+    await store.wait_idle()
+    await store.close()
+    assert 3 <= len(began) <= 5, began  # 1 s / 0.3 s, not one per event
+    gaps = [b - a for a, b in itertools.pairwise(began)]
+    assert min(gaps) >= 0.29, gaps
+    assert cached(store, TODAY_1).as_of == hub.seq  # the last one read after the last event
 
 
 async def test_a_single_event_costs_a_single_recompute(

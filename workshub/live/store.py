@@ -5,6 +5,12 @@ background recompute runs); concurrent requests for a key share one computation;
 recomputes exactly the keys that depend on it, leading-edge, with at most one follow-up; each new
 snapshot gets a process-wide version and only its changed top-level fields are pushed.
 
+Under a stream of writes a change-driven recompute (a follow-up, or an event's own) starts no
+sooner than `follow_up_gap_s` after the key's previous recompute began, and events while it
+waits join it: each key then recomputes and pushes at most ~10 times a second however fast the
+writes come, instead of once per write, which would leave the process no time for the writes
+themselves (SPEC §9 writes). An event after a quiet spell still recomputes at once.
+
 All state is touched only on the event loop. The computation itself is injected (sync, does
 database work) and always runs in a worker thread, never on the loop.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random as _random
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -56,6 +63,7 @@ TeamLeadsLoader = Callable[[], Mapping[int, int | None]]
 EditListener = Callable[[OptimisticUpdate | UpdateConfirmed], None]
 
 MANUAL_REFRESH_INTERVAL_S = 5.0
+FOLLOW_UP_GAP_S = 0.1
 RETRY_BASE_S = 1.0
 RETRY_MAX_S = 60.0
 TEAM_HEALTH_TYPES = frozenset({"metrics", "team_data"})
@@ -103,6 +111,8 @@ class _Entry:
     snapshot: Snapshot | None = None
     expires_at: float = 0.0
     inflight: asyncio.Task[Snapshot] | None = None
+    reading: bool = False  # the inflight recompute has begun (a paced follow-up waits first)
+    began: float = -1e9  # time.monotonic() when the last recompute began
     follow_up: bool = False
     subscriptions: list[_Subscription] = field(default_factory=list)
     hits: int = 0
@@ -130,6 +140,7 @@ class LiveStore:
         team_leads: TeamLeadsLoader | None = None,
         random: Callable[[], float] = _random.random,
         manual_interval_s: float = MANUAL_REFRESH_INTERVAL_S,
+        follow_up_gap_s: float = FOLLOW_UP_GAP_S,
         retry_base_s: float = RETRY_BASE_S,
         retry_max_s: float = RETRY_MAX_S,
     ) -> None:
@@ -139,6 +150,7 @@ class LiveStore:
         self._load_team_leads = team_leads
         self._random = random
         self._manual_interval_s = manual_interval_s
+        self._follow_up_gap_s = follow_up_gap_s
         self._retry_base_s = retry_base_s
         self._retry_max_s = retry_max_s
         self._entries: dict[DashboardKey, _Entry] = {}
@@ -261,8 +273,12 @@ class LiveStore:
         entry = self._entries.get(key)
         if entry is None or not (entry.wanted or entry.inflight):
             return False
-        self._start(entry, follow_up=True)
+        self._start(entry, follow_up=True, delay=self._pause(entry))
         return True
+
+    def _pause(self, entry: _Entry) -> float:
+        """How long a change-driven recompute waits: until the gap after the last one began."""
+        return max(0.0, entry.began + self._follow_up_gap_s - time.monotonic())
 
     def attach(self, hub: EventHub) -> Callable[[], None]:
         """Recompute the affected keys after every domain event; returns the detach function.
@@ -295,14 +311,19 @@ class LiveStore:
             entry = self._entries[key] = _Entry(key)
         return entry
 
-    def _start(self, entry: _Entry, *, follow_up: bool) -> asyncio.Task[Snapshot]:
-        """Start a recompute now, or join the running one; `follow_up` asks for one more after
-        it, because the running one may have read the database before the change."""
+    def _start(
+        self, entry: _Entry, *, follow_up: bool, delay: float = 0.0
+    ) -> asyncio.Task[Snapshot]:
+        """Start a recompute (after `delay` seconds), or join the one in flight; `follow_up`
+        asks for one more after it, because the running one may have read the database before
+        the change. A recompute still waiting to begin reads after the change: joining it is
+        enough."""
         if entry.inflight is not None:
-            entry.follow_up = entry.follow_up or follow_up
+            if entry.reading:
+                entry.follow_up = entry.follow_up or follow_up
             return entry.inflight
         entry.follow_up = False
-        task = asyncio.create_task(self._recompute(entry), name=f"recompute {entry.key}")
+        task = asyncio.create_task(self._recompute(entry, delay), name=f"recompute {entry.key}")
         entry.inflight = task
         task.add_done_callback(partial(self._finished, entry))
         return task
@@ -313,9 +334,12 @@ class LiveStore:
             return
         task.exception()  # retrieved: failures are recorded in _failed
         if entry.follow_up and self._entries.get(entry.key) is entry:
-            self._start(entry, follow_up=False)
+            self._start(entry, follow_up=False, delay=self._pause(entry))
 
-    async def _recompute(self, entry: _Entry) -> Snapshot:
+    async def _recompute(self, entry: _Entry, delay: float = 0.0) -> Snapshot:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        entry.reading, entry.began = True, time.monotonic()
         now = self._clock.now()
         started = self._clock.monotonic()
         as_of = self._hub.seq if self._hub else 0
@@ -324,6 +348,8 @@ class LiveStore:
         except Exception as exc:
             self._failed(entry, exc)
             raise
+        finally:
+            entry.reading = False
         return self._store(entry, data, now=now, started=started, as_of=as_of)
 
     def _store(
