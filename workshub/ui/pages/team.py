@@ -362,11 +362,13 @@ def pickers(
             )
         else:
             ui.label(teams[0]["name"]).classes("text-lg text-weight-bold")
-        week_select = tid(
-            share_options(ui.select(week_options(week), value=week.isoformat(), label="Week"))
-            .props("outlined dense options-dense")
-            .classes("min-w-[240px]"),
-            "week-select",
+        week_select = share_options(  # last: setting props rebuilds the options per client
+            tid(
+                ui.select(week_options(week), value=week.isoformat(), label="Week")
+                .props("outlined dense options-dense")
+                .classes("min-w-[240px]"),
+                "week-select",
+            )
         )
         status = ui.element("div")
     return team_select, week_select, status
