@@ -97,13 +97,18 @@ def _tokens(engine: Engine, user_ids: list[int]) -> dict[int, str]:
     return tokens
 
 
-def trackable_project(engine: Engine, user_id: int, *, now: datetime) -> int:
-    """A project the person may track time on (the first their picker offers)."""
+def trackable_project(
+    engine: Engine, user_id: int, *, now: datetime, client_work: bool = False
+) -> int:
+    """A project the person may track time on: the first their picker offers (of a client,
+    with `client_work`: an internal project's entries change no client's dashboards)."""
     with Session(engine) as session:
         viewer = load_viewer(session, user_id)
         if viewer is None:
             raise RuntimeError(f"user {user_id} cannot sign in")
         projects = list_projects(session, viewer, now=now)
+    if client_work:
+        projects = [p for p in projects if p.get("client_id") is not None]
     if not projects:
         raise RuntimeError(f"user {user_id} may track time on no project")
     return int(projects[0]["id"])

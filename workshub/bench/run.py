@@ -473,7 +473,7 @@ def _recompute_sizes(
                 tz=tz,
                 team_id=cast.team_id,
                 writer_id=writer.user_id,
-                project_id=trackable_project(engine, writer.user_id, now=now),
+                project_id=trackable_project(engine, writer.user_id, now=now, client_work=True),
                 repeats=options.recompute_repeats,
                 writes=options.recompute_writes,
             )
