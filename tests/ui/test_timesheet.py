@@ -301,8 +301,9 @@ async def test_signed_out_goes_to_login(user: User) -> None:
 
 
 def test_week_options_hold_the_selected_week() -> None:
-    from workshub.ui.pages.timesheet import week_options
+    from workshub.ui.components import week_options
 
-    options = week_options(date(2020, 1, 6), date(2026, 11, 23), count=2)
+    options = week_options(date(2026, 11, 23), weeks=2, selected=date(2020, 1, 6))
     assert list(options) == ["2026-11-23", "2026-11-16", "2020-01-06"]
-    assert options["2026-11-23"].endswith("this week")
+    assert options["2026-11-23"] == "This week · 23–29 Nov"
+    assert options["2020-01-06"] == "6–12 Jan 2020"  # the year, as it is not this one

@@ -20,8 +20,8 @@ from workshub.domain.scope import Viewer, load_viewer
 from workshub.domain.services import pulse as pulse_service
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import edit, read
-from workshub.ui.client_widgets import CELL_SLOT, Reloader, week_label, week_options
-from workshub.ui.components import RAG_ICON, rag_html, section, tid
+from workshub.ui.client_widgets import CELL_SLOT, Reloader
+from workshub.ui.components import RAG_ICON, rag_html, section, tid, week_label, week_options
 from workshub.ui.edit_ops import pulse_ops
 from workshub.ui.edit_widgets import on_single_click, report_failure, saving_indicator
 from workshub.ui.live import LivePage, LocalView

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date, timedelta
 from typing import Any
 
 from nicegui import background_tasks, ui
@@ -26,8 +25,6 @@ __all__ = [
     "money",
     "pace_text",
     "per_hour",
-    "week_label",
-    "week_options",
 ]
 
 log = logging.getLogger(__name__)
@@ -84,31 +81,6 @@ def change_text(change: int | None) -> tuple[str, str]:
     if change < 0:
         return f"▼ {-change}", "text-negative text-weight-medium"
     return "● 0", "text-grey-7"
-
-
-def _short(day: date, *, year: bool) -> str:
-    return f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
-
-
-def week_label(monday: date, current: date) -> str:
-    """'This week · 23–29 Nov', 'Last week · 16–22 Nov', '26 Oct – 1 Nov' (year if not this)."""
-    sunday = monday + timedelta(days=6)
-    year = sunday.year != current.year
-    if monday.month == sunday.month:
-        span = f"{monday.day}–{_short(sunday, year=year)}"
-    else:
-        span = f"{_short(monday, year=monday.year != sunday.year)} – {_short(sunday, year=year)}"
-    if monday == current:
-        return f"This week · {span}"
-    if monday == current - timedelta(weeks=1):
-        return f"Last week · {span}"
-    return span
-
-
-def week_options(current: date, *, weeks: int) -> dict[str, str]:
-    """The current week and the `weeks - 1` before it, newest first; never a future week."""
-    mondays = [current - timedelta(weeks=back) for back in range(weeks)]
-    return {m.isoformat(): week_label(m, current) for m in mondays}
 
 
 def burn_rows(

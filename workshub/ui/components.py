@@ -1,17 +1,26 @@
-"""Small building blocks shared by the pages: test ids, KPI tiles, RAG chips, formatting."""
+"""Small building blocks shared by the pages: test ids, KPI tiles, RAG chips, formatting,
+week pickers' labels."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nicegui import ui
 from nicegui.element import Element
 
 from workshub.domain.health import round_half_up
 
+if TYPE_CHECKING:
+    from workshub.app import System
+    from workshub.ui.broadcast import Patch
+
 __all__ = [
+    "Kpi",
     "browser_paginated",
     "fmt_hours",
     "fmt_money",
@@ -22,6 +31,8 @@ __all__ = [
     "section",
     "set_choices",
     "tid",
+    "week_label",
+    "week_options",
 ]
 
 E = TypeVar("E", bound=Element)
@@ -88,6 +99,26 @@ def kpi_html(label: str, test_id: str, value: str, hint: str = "") -> str:
     )
 
 
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI tile: one element whose HTML is its label, value and hint (SPEC §7 test id on
+    the value), rendered from one key's data."""
+
+    label: str
+    test_id: str
+    data_type: str
+    value: Callable[[System, Mapping[str, Any]], str]
+    hint: Callable[[System, Mapping[str, Any]], str] | str = ""
+    money: bool = False
+
+    def html(self, value: str, hint: str) -> str:
+        return kpi_html(self.label, self.test_id, value, hint)
+
+    def render(self, system: System, data: Mapping[str, Any]) -> Patch:
+        hint = self.hint if isinstance(self.hint, str) else self.hint(system, data)
+        return {"props": {"innerHTML": self.html(self.value(system, data), hint)}}
+
+
 def section(title: str) -> ui.element:
     """A card with a small caps title; use as a context manager for its content."""
     card = ui.element("div").classes("wh-card w-full")
@@ -117,3 +148,31 @@ def browser_paginated(table: ui.table) -> ui.table:
         if listener.type == "update:pagination":
             del listeners[listener_id]
     return table
+
+
+def _short(day: date, *, year: bool) -> str:
+    return f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
+
+
+def week_label(monday: date, current: date) -> str:
+    """'This week · 23–29 Nov', 'Last week · 16–22 Nov', '26 Oct – 1 Nov' (year if not this)."""
+    sunday = monday + timedelta(days=6)
+    year = sunday.year != current.year
+    if monday.month == sunday.month:
+        span = f"{monday.day}–{_short(sunday, year=year)}"
+    else:
+        span = f"{_short(monday, year=monday.year != sunday.year)} – {_short(sunday, year=year)}"
+    if monday == current:
+        return f"This week · {span}"
+    if monday == current - timedelta(weeks=1):
+        return f"Last week · {span}"
+    return span
+
+
+def week_options(current: date, *, weeks: int, selected: date | None = None) -> dict[str, str]:
+    """ISO Monday → label for every week picker: the current week and the `weeks - 1` before
+    it, newest first; `selected` (a week further away) joins them."""
+    mondays = {current - timedelta(weeks=back) for back in range(weeks)}
+    if selected is not None:
+        mondays.add(selected)
+    return {m.isoformat(): week_label(m, current) for m in sorted(mondays, reverse=True)}

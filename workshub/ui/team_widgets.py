@@ -9,7 +9,7 @@ in Python, exactly as SPEC §7 says; raw numbers stay beside them for sorting.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,6 @@ __all__ = [
     "share_options",
     "timer_rows",
     "timers_table",
-    "week_options",
     "workload",
     "workload_chart",
 ]
@@ -72,18 +71,6 @@ def share_options(select: ui.select) -> ui.select:
     labels = list(select.options.values()) if isinstance(select.options, dict) else select.options
     share_prop(select, "options", [{"value": i, "label": label} for i, label in enumerate(labels)])
     return select
-
-
-def week_options(current: date, *, count: int = WEEKS_BACK) -> dict[str, str]:
-    """This week and the `count - 1` before it, newest first; never a future week."""
-    options = {}
-    for back in range(count):
-        monday = current - timedelta(weeks=back)
-        sunday = monday + timedelta(days=6)
-        span = f"{monday.day} {monday:%b} – {sunday.day} {sunday:%b %Y}"
-        prefix = {0: "This week · ", 1: "Last week · "}.get(back, "")
-        options[monday.isoformat()] = prefix + span
-    return options
 
 
 # --- members ---------------------------------------------------------------------------------

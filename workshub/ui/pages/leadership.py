@@ -31,21 +31,21 @@ from workshub.ui.client_widgets import (
     error_banners,
     money,
     per_hour,
-    week_label,
-    week_options,
 )
 from workshub.ui.components import (
+    Kpi,
     browser_paginated,
     fmt_hours,
     fmt_pct,
     rag_html,
     section,
     tid,
+    week_label,
+    week_options,
 )
 from workshub.ui.csv_downloads import corner, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
-from workshub.ui.pages.team import Kpi
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
 
 __all__ = ["register"]

@@ -8,7 +8,7 @@ admin only; for everyone else it is neither rendered nor sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,12 +24,21 @@ from workshub.domain.services.reference import list_teams
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import read
 from workshub.ui.broadcast import Patch, Region, Renderer, broadcaster, region
-from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, kpi_html, section, tid
+from workshub.ui.components import (
+    Kpi,
+    fmt_hours,
+    fmt_money,
+    fmt_pct,
+    section,
+    tid,
+    week_options,
+)
 from workshub.ui.csv_downloads import entries_button, table_button
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
 from workshub.ui.team_widgets import (
+    WEEKS_BACK,
     currency_prefix,
     member_rows,
     members_table,
@@ -37,7 +46,6 @@ from workshub.ui.team_widgets import (
     share_options,
     timer_rows,
     timers_table,
-    week_options,
     workload,
     workload_chart,
 )
@@ -76,26 +84,6 @@ def _workload(_system: System, data: Mapping[str, Any]) -> Patch:
 def _timers(system: System, data: Mapping[str, Any]) -> Patch:
     rows = timer_rows(data.get("timers") or [], now=system.clock.now(), tz=system.tz)
     return {"props": {"rows": rows, "loading": False}}
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One KPI tile: one element whose HTML is its label, value and hint (SPEC §7 test id on
-    the value), rendered from one key's data."""
-
-    label: str
-    test_id: str
-    data_type: str
-    value: Callable[[System, Mapping[str, Any]], str]
-    hint: Callable[[System, Mapping[str, Any]], str] | str = ""
-    money: bool = False
-
-    def html(self, value: str, hint: str) -> str:
-        return kpi_html(self.label, self.test_id, value, hint)
-
-    def render(self, system: System, data: Mapping[str, Any]) -> Patch:
-        hint = self.hint if isinstance(self.hint, str) else self.hint(system, data)
-        return {"props": {"innerHTML": self.html(self.value(system, data), hint)}}
 
 
 def _money(field: str, system: System, data: Mapping[str, Any]) -> str:
@@ -364,7 +352,9 @@ def pickers(
             ui.label(teams[0]["name"]).classes("text-lg text-weight-bold")
         week_select = share_options(  # last: setting props rebuilds the options per client
             tid(
-                ui.select(week_options(week), value=week.isoformat(), label="Week")
+                ui.select(
+                    week_options(week, weeks=WEEKS_BACK), value=week.isoformat(), label="Week"
+                )
                 .props("outlined dense options-dense")
                 .classes("min-w-[240px]"),
                 "week-select",

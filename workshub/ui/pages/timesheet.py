@@ -32,7 +32,7 @@ from workshub.domain.services.reference import list_projects
 from workshub.domain.timeutil import iso_utc, local_date, week_start
 from workshub.domain.uow import UnitOfWork
 from workshub.ui.actions import Outcome, edit, new_request_id, read, write
-from workshub.ui.components import fmt_hours, fmt_pct, section, tid
+from workshub.ui.components import fmt_hours, fmt_pct, section, tid, week_options
 from workshub.ui.edit_ops import week_entry_ops
 from workshub.ui.edit_widgets import EntryDeletes, report_failure, saving_indicator
 from workshub.ui.form_widgets import FormDialog, FormField, confirm
@@ -51,7 +51,7 @@ from workshub.ui.timesheet_grid import (
     time_off_rows,
 )
 
-__all__ = ["register", "week_options"]
+__all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
@@ -85,17 +85,6 @@ class _State:
     project_id: int | None = None
     busy: bool = False
     again: bool = False
-
-
-def week_options(selected: date, current: date, *, count: int = WEEKS_BACK) -> dict[str, str]:
-    """ISO Monday → label, newest first: the last `count` weeks and the selected one."""
-    mondays = {current - timedelta(weeks=n) for n in range(count)} | {selected}
-    options = {}
-    for monday in sorted(mondays, reverse=True):
-        sunday = monday + timedelta(days=6)
-        label = f"{monday:%d %b} – {sunday:%d %b %Y}"
-        options[monday.isoformat()] = label + (" · this week" if monday == current else "")
-    return options
 
 
 def _selected_week(raw: str | None, current: date) -> date:
@@ -259,7 +248,7 @@ class TimesheetPage:
                 ).tooltip("Previous week")
                 self.week_select = tid(
                     ui.select(
-                        week_options(self.state.monday, self.current),
+                        week_options(self.current, weeks=WEEKS_BACK, selected=self.state.monday),
                         value=self.state.monday.isoformat(),
                         on_change=self._on_week,
                     )
@@ -547,7 +536,9 @@ class TimesheetPage:
     def _go(self, monday: date) -> None:
         monday = min(week_start(monday), self.current)
         if monday not in (date.fromisoformat(k) for k in self.week_select.options):
-            self.week_select.set_options(week_options(monday, self.current))
+            self.week_select.set_options(
+                week_options(self.current, weeks=WEEKS_BACK, selected=monday)
+            )
         self.week_select.value = monday.isoformat()  # → _on_week
 
     def _step(self, weeks: int) -> None:

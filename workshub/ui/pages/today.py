@@ -27,6 +27,7 @@ from workshub.ui.actions import Outcome, PendingEdit, edit, new_request_id, read
 from workshub.ui.broadcast import region
 from workshub.ui.client_widgets import NO_DATA_SLOT
 from workshub.ui.components import (
+    Kpi,
     browser_paginated,
     fmt_hours,
     fmt_pct,
@@ -53,7 +54,6 @@ from workshub.ui.form_widgets import FormDialog, FormField
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.optimistic import PENDING
-from workshub.ui.pages.team import Kpi
 from workshub.ui.session import current_viewer
 
 __all__ = ["register"]
