@@ -19,10 +19,16 @@ from workshub.ui.client_widgets import (
     burn_table,
     change_text,
     error_banners,
-    money,
-    per_hour,
 )
-from workshub.ui.components import fmt_hours, kpi_tile, rag_html, section, tid
+from workshub.ui.components import (
+    fmt_hours,
+    fmt_money,
+    fmt_per_hour,
+    kpi_tile,
+    rag_html,
+    section,
+    tid,
+)
 from workshub.ui.frame import frame
 from workshub.ui.live import LivePage
 
@@ -178,10 +184,10 @@ async def client_detail(page: LivePage, client: dict[str, Any]) -> None:
         model.hours_week = fmt_hours(found.get("hours_week"))
         model.hours_month = fmt_hours(found.get("hours_month"))
         if viewer.sees_money:
-            model.revenue = money(found.get("revenue_week"), currency)
-            model.rate = per_hour(found.get("effective_rate_week"), currency)
+            model.revenue = fmt_money(found.get("revenue_week"), currency)
+            model.rate = fmt_per_hour(found.get("effective_rate_week"), currency)
             target = found.get("target_rate")
-            model.rate_hint = f"target {per_hour(target, currency)}" if target else "no target"
+            model.rate_hint = f"target {fmt_per_hour(target, currency)}" if target else "no target"
         rows = burn_rows([row] if row else [], budgeted_only=False)
         projects.rows = rows
         projects.props(remove="loading")

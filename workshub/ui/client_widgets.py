@@ -1,4 +1,4 @@
-"""Pieces shared by /leadership and the client pages: week pickers, money and pace text, the
+"""Pieces shared by /leadership and the client pages: pace and change text, the
 budget burn table, error banners for live views, and a single-flight reloader for lists that
 follow domain events rather than a dashboard key."""
 
@@ -22,14 +22,11 @@ __all__ = [
     "burn_table",
     "change_text",
     "error_banners",
-    "money",
     "pace_text",
-    "per_hour",
 ]
 
 log = logging.getLogger(__name__)
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "CHF": "CHF "}
 BILLING_LABELS = {
     "retainer": "Retainer",
     "t_and_m": "Time & materials",
@@ -52,19 +49,6 @@ CELL_SLOT = r"""
 NO_DATA_SLOT = r"""<div class="wh-empty" style="padding: 4px 0">{{ props.message }}</div>"""
 HOT = "text-negative text-weight-bold"  # over budget
 WARM = "text-warning text-weight-bold"  # burning faster than time passes
-
-
-def money(value: float | None, currency: str) -> str:
-    """Whole units with the organisation's currency symbol; null as an em dash."""
-    if value is None:
-        return "—"
-    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
-    sign = "−" if value < 0 else ""
-    return f"{sign}{symbol}{abs(value):,.0f}"
-
-
-def per_hour(value: float | None, currency: str) -> str:
-    return "—" if value is None else f"{money(value, currency)}/h"
 
 
 def pace_text(pace: float | None) -> str:

@@ -25,8 +25,15 @@ __all__ = [
     "fmt_hours",
     "fmt_money",
     "fmt_pct",
+    "fmt_per_hour",
+    "kpi_billable_share",
+    "kpi_effective_rate",
     "kpi_html",
+    "kpi_revenue",
     "kpi_tile",
+    "kpi_tracked_hours",
+    "kpi_utilization",
+    "kpi_working_now",
     "rag_html",
     "section",
     "set_choices",
@@ -62,10 +69,21 @@ def fmt_pct(value: float | None) -> str:
     return f"{round_half_up(value * 100)}%"
 
 
-def fmt_money(value: float | None, currency: str = "") -> str:
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "CHF": "CHF "}
+
+
+def fmt_money(value: float | None, currency: str) -> str:
+    """Whole units with the organisation's currency (ISO code) as a symbol where there is a
+    common one; null as an em dash."""
     if value is None:
         return "—"
-    return f"{currency}{value:,.0f}".strip()
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    sign = "−" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.0f}"
+
+
+def fmt_per_hour(value: float | None, currency: str) -> str:
+    return "—" if value is None else f"{fmt_money(value, currency)}/h"
 
 
 def rag_html(rag: str | None) -> str:
@@ -117,6 +135,34 @@ class Kpi:
     def render(self, system: System, data: Mapping[str, Any]) -> Patch:
         hint = self.hint if isinstance(self.hint, str) else self.hint(system, data)
         return {"props": {"innerHTML": self.html(self.value(system, data), hint)}}
+
+
+# The values KPI tiles show, from a metrics snapshot (SPEC §7), shared by the pages.
+
+
+def kpi_tracked_hours(_system: System, data: Mapping[str, Any]) -> str:
+    return fmt_hours(data.get("tracked_hours"))
+
+
+def kpi_utilization(_system: System, data: Mapping[str, Any]) -> str:
+    return fmt_pct(data.get("utilization"))
+
+
+def kpi_billable_share(_system: System, data: Mapping[str, Any]) -> str:
+    return fmt_pct(data.get("billable_pct"))
+
+
+def kpi_working_now(_system: System, data: Mapping[str, Any]) -> str:
+    count = data.get("active_timer_count")
+    return "—" if count is None else str(count)
+
+
+def kpi_revenue(system: System, data: Mapping[str, Any]) -> str:
+    return fmt_money(data.get("revenue"), system.org.currency)
+
+
+def kpi_effective_rate(system: System, data: Mapping[str, Any]) -> str:
+    return fmt_per_hour(data.get("effective_rate"), system.org.currency)
 
 
 def section(title: str) -> ui.element:

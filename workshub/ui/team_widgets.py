@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from workshub.ui.broadcast import share_prop
-from workshub.ui.components import browser_paginated, fmt_hours, fmt_money, fmt_pct, tid
+from workshub.ui.components import browser_paginated, fmt_hours, fmt_pct, tid
 
 __all__ = [
     "WEEKS_BACK",
-    "currency_prefix",
     "member_rows",
     "members_table",
     "share_options",
@@ -32,21 +31,11 @@ __all__ = [
 
 WEEKS_BACK = 26  # how far back the week picker reaches; older weeks are in the REST API
 OVER_CAPACITY = 1.0
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 ACCENT, OVER, TRACK = "#0f766e", "#b45309", "#e2e8f0"
 # Loading until the first snapshot; the bottom row shows only the empty state (no pagination).
 # The table is its own card, titled like the other cards (no wrapper elements).
 TABLE_PROPS = 'flat dense wrap-cells hide-pagination loading title-class="wh-card-title"'
 CARD = "wh-card wh-table-card w-full"
-
-
-def currency_prefix(code: str) -> str:
-    """What goes before an amount: a symbol for the common currencies, else the ISO code."""
-    return CURRENCY_SYMBOLS.get(code, f"{code} ")
-
-
-def money_per_hour(value: float | None, currency: str) -> str:
-    return "—" if value is None else f"{fmt_money(value, currency_prefix(currency))}/h"
 
 
 def _instant(iso: str) -> datetime:

@@ -18,8 +18,8 @@ from workshub.domain.services.reference import list_clients
 from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.actions import read
 from workshub.ui.client_detail import client_detail
-from workshub.ui.client_widgets import CELL_SLOT, error_banners, money, per_hour
-from workshub.ui.components import fmt_hours, rag_html, section, tid
+from workshub.ui.client_widgets import CELL_SLOT, error_banners
+from workshub.ui.components import fmt_hours, fmt_money, fmt_per_hour, rag_html, section, tid
 from workshub.ui.frame import frame
 from workshub.ui.live import LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
@@ -66,11 +66,11 @@ def _client_row(client: dict[str, Any], *, currency: str, money_shown: bool) -> 
         rate, target = client.get("effective_rate_week"), client.get("target_rate")
         row |= {
             "revenue": client.get("revenue_week"),
-            "revenue_text": money(client.get("revenue_week"), currency),
+            "revenue_text": fmt_money(client.get("revenue_week"), currency),
             "rate": rate,
-            "rate_text": per_hour(rate, currency),
+            "rate_text": fmt_per_hour(rate, currency),
             "rate_class": "text-negative" if rate is not None and target and rate < target else "",
-            "rate_tip": f"Target {per_hour(target, currency)}" if target else "No target rate",
+            "rate_tip": f"Target {fmt_per_hour(target, currency)}" if target else "No target rate",
         }
     return row
 

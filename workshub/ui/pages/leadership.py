@@ -29,14 +29,17 @@ from workshub.ui.client_widgets import (
     burn_table,
     change_text,
     error_banners,
-    money,
-    per_hour,
 )
 from workshub.ui.components import (
     Kpi,
     browser_paginated,
     fmt_hours,
-    fmt_pct,
+    kpi_billable_share,
+    kpi_effective_rate,
+    kpi_revenue,
+    kpi_tracked_hours,
+    kpi_utilization,
+    kpi_working_now,
     rag_html,
     section,
     tid,
@@ -63,46 +66,23 @@ COMPONENTS = (
 TREND_SERIES = ("Capacity", "Tracked", "Utilization", "Billable %")
 
 
-def _active_timers(_system: System, data: Mapping[str, Any]) -> str:
-    count = data.get("active_timer_count")
-    return "—" if count is None else str(count)
-
-
 KPIS: tuple[Kpi, ...] = (
-    Kpi(
-        "Hours tracked",
-        "kpi-tracked-hours",
-        "metrics",
-        lambda _s, data: fmt_hours(data.get("tracked_hours")),
-        hint="hours, all work",
-    ),
+    Kpi("Hours tracked", "kpi-tracked-hours", "metrics", kpi_tracked_hours, hint="hours, all work"),
     Kpi(
         "Utilization (tracked ÷ capacity)",
         "kpi-utilization",
         "metrics",
-        lambda _s, data: fmt_pct(data.get("utilization")),
+        kpi_utilization,
         hint=lambda _s, data: f"of {fmt_hours(data.get('capacity_hours'))} h capacity",
     ),
-    Kpi(
-        "Billable share",
-        "kpi-billable-pct",
-        "metrics",
-        lambda _s, data: fmt_pct(data.get("billable_pct")),
-    ),
-    Kpi("Working now", "kpi-active-timers", "metrics", _active_timers, hint="timers running now"),
-    Kpi(
-        "Revenue",
-        "kpi-revenue",
-        "metrics",
-        lambda system, data: money(data.get("revenue"), system.org.currency),
-        hint="recognised",
-        money=True,
-    ),
+    Kpi("Billable share", "kpi-billable-pct", "metrics", kpi_billable_share),
+    Kpi("Working now", "kpi-active-timers", "metrics", kpi_working_now, hint="timers running now"),
+    Kpi("Revenue", "kpi-revenue", "metrics", kpi_revenue, hint="recognised", money=True),
     Kpi(
         "Effective rate",
         "kpi-effective-rate",
         "metrics",
-        lambda system, data: per_hour(data.get("effective_rate"), system.org.currency),
+        kpi_effective_rate,
         hint="per client hour",
         money=True,
     ),

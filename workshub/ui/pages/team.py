@@ -27,8 +27,11 @@ from workshub.ui.broadcast import Patch, Region, Renderer, broadcaster, region
 from workshub.ui.components import (
     Kpi,
     fmt_hours,
-    fmt_money,
-    fmt_pct,
+    kpi_billable_share,
+    kpi_effective_rate,
+    kpi_revenue,
+    kpi_tracked_hours,
+    kpi_utilization,
     section,
     tid,
     week_options,
@@ -39,10 +42,8 @@ from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
 from workshub.ui.team_widgets import (
     WEEKS_BACK,
-    currency_prefix,
     member_rows,
     members_table,
-    money_per_hour,
     share_options,
     timer_rows,
     timers_table,
@@ -86,37 +87,19 @@ def _timers(system: System, data: Mapping[str, Any]) -> Patch:
     return {"props": {"rows": rows, "loading": False}}
 
 
-def _money(field: str, system: System, data: Mapping[str, Any]) -> str:
-    value = data.get(field)
-    if field == "effective_rate":
-        return money_per_hour(value, system.org.currency)
-    return "—" if value is None else fmt_money(value, currency_prefix(system.org.currency))
-
-
 def _capacity(system: System, data: Mapping[str, Any]) -> str:
     capacity = fmt_hours(data.get("capacity_hours"))
     return f"of {capacity} h capacity · {week_label(data.get('week'), system)}"
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi(
-        "Hours tracked",
-        "kpi-tracked-hours",
-        "metrics",
-        lambda _s, data: fmt_hours(data.get("tracked_hours")),
-        hint=_capacity,
-    ),
-    Kpi(
-        "Utilization (tracked ÷ capacity)",
-        "kpi-utilization",
-        "metrics",
-        lambda _s, data: fmt_pct(data.get("utilization")),
-    ),
+    Kpi("Hours tracked", "kpi-tracked-hours", "metrics", kpi_tracked_hours, hint=_capacity),
+    Kpi("Utilization (tracked ÷ capacity)", "kpi-utilization", "metrics", kpi_utilization),
     Kpi(
         "Billable share",
         "kpi-billable-pct",
         "metrics",
-        lambda _s, data: fmt_pct(data.get("billable_pct")),
+        kpi_billable_share,
         hint="billable ÷ tracked",
     ),
     Kpi(
@@ -126,18 +109,12 @@ KPIS: tuple[Kpi, ...] = (
         lambda _s, data: str(len(data.get("timers") or [])),
         hint="timers running",
     ),
-    Kpi(
-        "Revenue",
-        "kpi-revenue",
-        "metrics",
-        lambda system, data: _money("revenue", system, data),
-        money=True,
-    ),
+    Kpi("Revenue", "kpi-revenue", "metrics", kpi_revenue, money=True),
     Kpi(
         "Effective rate",
         "kpi-effective-rate",
         "metrics",
-        lambda system, data: _money("effective_rate", system, data),
+        kpi_effective_rate,
         hint="revenue ÷ hours",
         money=True,
     ),

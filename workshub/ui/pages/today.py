@@ -30,8 +30,11 @@ from workshub.ui.components import (
     Kpi,
     browser_paginated,
     fmt_hours,
-    fmt_pct,
+    kpi_billable_share,
     kpi_html,
+    kpi_tracked_hours,
+    kpi_utilization,
+    kpi_working_now,
     section,
     set_choices,
     tid,
@@ -580,32 +583,10 @@ def _at(day: date, hm: str, system: System) -> datetime:
 
 
 TEAM_KPIS: tuple[Kpi, ...] = (
-    Kpi(
-        "Team hours this week",
-        "kpi-tracked-hours",
-        "metrics",
-        lambda _s, data: fmt_hours(data.get("tracked_hours")),
-    ),
-    Kpi(
-        "Utilization (tracked ÷ capacity)",
-        "kpi-utilization",
-        "metrics",
-        lambda _s, data: fmt_pct(data.get("utilization")),
-    ),
-    Kpi(
-        "Billable share",
-        "kpi-billable-pct",
-        "metrics",
-        lambda _s, data: fmt_pct(data.get("billable_pct")),
-    ),
-    Kpi(
-        "Working now",
-        "kpi-active-timers",
-        "metrics",
-        lambda _s, data: (
-            "—" if data.get("active_timer_count") is None else str(data["active_timer_count"])
-        ),
-    ),
+    Kpi("Team hours this week", "kpi-tracked-hours", "metrics", kpi_tracked_hours),
+    Kpi("Utilization (tracked ÷ capacity)", "kpi-utilization", "metrics", kpi_utilization),
+    Kpi("Billable share", "kpi-billable-pct", "metrics", kpi_billable_share),
+    Kpi("Working now", "kpi-active-timers", "metrics", kpi_working_now),
 )
 
 
