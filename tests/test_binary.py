@@ -13,7 +13,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from workshub import __version__
+from workshub.bench.processes import free_port, wait_healthy
 from workshub.pack import EXECUTABLE_NAME, build
 
 pytestmark = [
@@ -76,12 +76,6 @@ def _bare_env(home: Path) -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _session_processes(session_id: int) -> list[int]:
     """Every process still alive in the session the executable was started in."""
     found = []
@@ -98,25 +92,11 @@ def _session_processes(session_id: int) -> list[int]:
     return found
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"workshub exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"workshub did not answer within {START_TIMEOUT_S:.0f} s:\n{log.read_text()}")
-
-
 @pytest.fixture
 def serving(executable: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """The executable serving the demo on a free port from a temporary data dir; killed (whole
     session) if a test leaves it running."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -128,7 +108,7 @@ def serving(executable: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.
             start_new_session=True,
         )
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process, log)
+        wait_healthy(f"http://127.0.0.1:{port}", process, log, timeout=START_TIMEOUT_S)
         yield f"http://127.0.0.1:{port}", process
     finally:
         if process.poll() is None:

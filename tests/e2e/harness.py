@@ -4,19 +4,14 @@ README screenshot script."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
+
+from workshub.bench.chromium import CHROMIUM, CHROMIUM_ARGS
+from workshub.bench.processes import Server, workshub_server
 
 __all__ = [
     "CHROMIUM",
@@ -32,14 +27,6 @@ __all__ = [
     "wait_live",
 ]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEMO_PASSWORD = "demo"
 HOMES = {
     "admin@demo.test": "/leadership",
@@ -49,85 +36,11 @@ HOMES = {
 }
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def child_env() -> dict[str, str]:
-    """Our environment without pytest's markers: NiceGUI will not serve under PYTEST_*."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.pop("NICEGUI_USER_SIMULATION", None)
-    return env
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """The whole process group: uvicorn and any worker it started."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @contextmanager
 def running_server(data_dir: Path, *, timeout: float = 60.0) -> Iterator[Server]:
-    """`python -m workshub serve` on a free port; yields once /api/v1/health answers."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log = data_dir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "workshub",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=child_env(),
-            start_new_session=True,  # its own process group, so stopping it leaves nothing
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log, timeout=timeout)
-        yield Server(url=url, process=process, log=log)
-    finally:
-        _stop(process)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"workshub exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"workshub did not answer within {timeout:.0f} s:\n{log.read_text()}")
+    """`python -m workshub serve` with the demo on a free port; yields once it answers."""
+    with workshub_server(data_dir, demo=True, timeout=timeout) as server:
+        yield server
 
 
 def launch(playwright: Playwright) -> Browser:

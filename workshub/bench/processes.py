@@ -29,6 +29,7 @@ __all__ = [
     "child_env",
     "floor_server",
     "free_port",
+    "wait_healthy",
     "workshub_server",
 ]
 
@@ -95,13 +96,15 @@ def _running(command: list[str], *, url: str, log: Path, timeout: float) -> Iter
             start_new_session=True,  # its own process group: stopping it leaves nothing behind
         )
     try:
-        _wait_healthy(url, process, log, timeout=timeout)
+        wait_healthy(url, process, log, timeout=timeout)
         yield Server(url=url, process=process, log=log)
     finally:
         _stop(process)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float) -> None:
+    """Until `url`'s /api/v1/health answers 200; raises (with the log's tail) if the process
+    exits first or the timeout passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -117,12 +120,15 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, *, time
 
 
 @contextmanager
-def workshub_server(data_dir: Path, *, timeout: float = START_TIMEOUT_S) -> Iterator[Server]:
-    """`python -m workshub serve` on a free port over `data_dir`'s database (no demo seeding:
-    the bench prepared it)."""
+def workshub_server(
+    data_dir: Path, *, demo: bool = False, timeout: float = START_TIMEOUT_S
+) -> Iterator[Server]:
+    """`python -m workshub serve` on a free port over `data_dir`'s database; `demo` seeds an
+    empty one (the bench prepares its own, the browser tests take the demo)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [sys.executable, "-m", "workshub", "serve", "--port", str(port)]
-    command += ["--data-dir", str(data_dir), "--no-demo"]
+    command += ["--data-dir", str(data_dir)] + ([] if demo else ["--no-demo"])
     with _running(
         command, url=f"http://127.0.0.1:{port}", log=data_dir / "server.log", timeout=timeout
     ) as server:
