@@ -18,6 +18,7 @@ from workshub.domain.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_if_empty
 from workshub.settings import Settings
 from workshub.simulate import simulation_job
 from workshub.ui import pages
+from workshub.ui.session import track_user_storage_loads
 from workshub.ui.theme import ASSETS_DIR, serve_assets
 
 __all__ = ["create_app", "serve"]
@@ -42,6 +43,7 @@ def _browser_session(request: Request) -> tuple[int, int] | None:
 def create_app(system: System) -> None:
     """Install the API, the assets, the pages and the live layer's start/stop on NiceGUI's app."""
     install_api(app, system, browser_session=_browser_session)
+    track_user_storage_loads()  # before ui.run adds NiceGUI's storage middleware around it
     serve_assets()
     pages.register(system)
 
