@@ -146,8 +146,11 @@ async def test_switching_projects_shows_the_new_timer_at_once(
     await expect_text(user, "timer-toggle", "Stop")
     switch = element(user, "timer-switch")
     assert not switch.visible
+    picker = element(user, "timer-project")
+    # the options arrive after the socket connects, and set the picker to the first of them
+    await wait_for(lambda: bool(picker.options), what="the project picker's options")
     with user.client:  # type: ignore[union-attr]
-        element(user, "timer-project").value = ui_org.project_b.id
+        picker.value = ui_org.project_b.id
     await wait_for(lambda: switch.visible, what="the switch button")
     gate.hold()
 
