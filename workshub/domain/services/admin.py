@@ -9,7 +9,7 @@ rule that spans fields (a fixed fee needs its fee) holds after any partial chang
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
@@ -85,6 +85,39 @@ def _changed(uow: UnitOfWork, entity: str, entity_id: int) -> None:
             actor_id=uow.actor_id, request_id=uow.request_id, entity=entity, entity_id=entity_id
         )
     )
+
+
+Row = TypeVar("Row", Team, Client, Project)
+
+
+def _editable(uow: UnitOfWork, model: type[Row], row_id: int, entity: str) -> Row:
+    """The row an update changes, or NotFound."""
+    row = uow.session.get(model, row_id)
+    if row is None:
+        raise NotFound(entity)
+    return row
+
+
+def _saved(
+    uow: UnitOfWork,
+    row: Row,
+    entity: str,
+    fields: tuple[str, ...],
+    *,
+    cleaned: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+) -> Row:
+    """Apply `cleaned` to `row`, write it, audit it (`before` given: an update, else a
+    create) and announce the change of reference data."""
+    for name, value in (cleaned or {}).items():
+        setattr(row, name, value)
+    uow.session.add(row)
+    uow.session.flush()
+    assert row.id is not None
+    action = f"{entity}.{'update' if before is not None else 'create'}"
+    uow.audit(action, entity, row.id, before=before, after=_fields(row, fields))
+    _changed(uow, entity, row.id)
+    return row
 
 
 def _check_lead(session: Session, read: FieldReader, name: str, *, previous: int | None) -> None:
@@ -192,29 +225,16 @@ def _clean_team(
 def create_team(uow: UnitOfWork, viewer: Viewer, *, name: str, lead_id: int | None = None) -> Team:
     _require_admin(viewer)
     team = Team(**_clean_team(uow.session, {"name": name, "lead_id": lead_id}, previous_lead=None))
-    uow.session.add(team)
-    uow.session.flush()
-    assert team.id is not None
-    uow.audit("team.create", "team", team.id, after=_fields(team, TEAM_FIELDS))
-    _changed(uow, "team", team.id)
-    return team
+    return _saved(uow, team, "team", TEAM_FIELDS)
 
 
 def update_team(uow: UnitOfWork, viewer: Viewer, *, team_id: int, **changes: Any) -> Team:
     _require_admin(viewer)
     reject_unknown(changes, TEAM_FIELDS)
-    team = uow.session.get(Team, team_id)
-    if team is None:
-        raise NotFound("team")
+    team = _editable(uow, Team, team_id, "team")
     before = _fields(team, TEAM_FIELDS)
     cleaned = _clean_team(uow.session, before | changes, previous_lead=team.lead_id)
-    for name, value in cleaned.items():
-        setattr(team, name, value)
-    uow.session.add(team)
-    uow.session.flush()
-    uow.audit("team.update", "team", team_id, before=before, after=_fields(team, TEAM_FIELDS))
-    _changed(uow, "team", team_id)
-    return team
+    return _saved(uow, team, "team", TEAM_FIELDS, cleaned=cleaned, before=before)
 
 
 # --- clients -----------------------------------------------------------------------------------
@@ -252,30 +272,16 @@ def create_client(
         "status": status,
     }
     client = Client(**_clean_client(uow.session, values, previous_lead=None))
-    uow.session.add(client)
-    uow.session.flush()
-    assert client.id is not None
-    uow.audit("client.create", "client", client.id, after=_fields(client, CLIENT_FIELDS))
-    _changed(uow, "client", client.id)
-    return client
+    return _saved(uow, client, "client", CLIENT_FIELDS)
 
 
 def update_client(uow: UnitOfWork, viewer: Viewer, *, client_id: int, **changes: Any) -> Client:
     _require_admin(viewer)
     reject_unknown(changes, CLIENT_FIELDS)
-    client = uow.session.get(Client, client_id)
-    if client is None:
-        raise NotFound("client")
+    client = _editable(uow, Client, client_id, "client")
     before = _fields(client, CLIENT_FIELDS)
     cleaned = _clean_client(uow.session, before | changes, previous_lead=client.account_lead_id)
-    for name, value in cleaned.items():
-        setattr(client, name, value)
-    uow.session.add(client)
-    uow.session.flush()
-    after = _fields(client, CLIENT_FIELDS)
-    uow.audit("client.update", "client", client_id, before=before, after=after)
-    _changed(uow, "client", client_id)
-    return client
+    return _saved(uow, client, "client", CLIENT_FIELDS, cleaned=cleaned, before=before)
 
 
 # --- projects ----------------------------------------------------------------------------------
@@ -358,27 +364,13 @@ def create_project(
         "status": status,
     }
     project = Project(**_clean_project(uow.session, values))
-    uow.session.add(project)
-    uow.session.flush()
-    assert project.id is not None
-    uow.audit("project.create", "project", project.id, after=_fields(project, PROJECT_FIELDS))
-    _changed(uow, "project", project.id)
-    return project
+    return _saved(uow, project, "project", PROJECT_FIELDS)
 
 
 def update_project(uow: UnitOfWork, viewer: Viewer, *, project_id: int, **changes: Any) -> Project:
     _require_admin(viewer)
     reject_unknown(changes, PROJECT_FIELDS)
-    project = uow.session.get(Project, project_id)
-    if project is None:
-        raise NotFound("project")
+    project = _editable(uow, Project, project_id, "project")
     before = _fields(project, PROJECT_FIELDS)
     cleaned = _clean_project(uow.session, before | changes)
-    for name, value in cleaned.items():
-        setattr(project, name, value)
-    uow.session.add(project)
-    uow.session.flush()
-    after = _fields(project, PROJECT_FIELDS)
-    uow.audit("project.update", "project", project_id, before=before, after=after)
-    _changed(uow, "project", project_id)
-    return project
+    return _saved(uow, project, "project", PROJECT_FIELDS, cleaned=cleaned, before=before)
