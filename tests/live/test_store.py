@@ -250,6 +250,30 @@ async def test_under_a_stream_of_events_a_key_recomputes_at_most_once_per_gap(
     assert cached(store, TODAY_1).as_of == hub.seq  # the last one read after the last event
 
 
+async def test_an_event_while_a_recompute_pushes_gets_a_recompute_of_its_own(
+    store: LiveStore, compute: FakeCompute
+) -> None:
+    """The recompute has read (and is pushing, or finishing) when the next write's event
+    comes: it cannot show that write, so one more follows. (A page missed a write this way.)"""
+    hub = EventHub()
+    store.attach(hub)
+    await store.get(TODAY_1)
+    pushed: list[Any] = []
+
+    def on_push(update: DataUpdated) -> None:
+        pushed.append(update.changed)
+        if len(pushed) == 1:  # a second write lands while the first one's push goes out
+            compute.data[TODAY_1] = {"value": 3}
+            hub.publish(NotificationRead(actor_id=1, notification_id=2, user_id=1))
+
+    store.subscribe(TODAY_1, on_push)
+    compute.data[TODAY_1] = {"value": 2}
+    hub.publish(NotificationRead(actor_id=1, notification_id=1, user_id=1))
+    await store.wait_idle()
+    assert pushed == [{"value": 2}, {"value": 3}]
+    assert cached(store, TODAY_1).data == {"value": 3}
+
+
 async def test_a_single_event_costs_a_single_recompute(
     store: LiveStore, compute: FakeCompute
 ) -> None:

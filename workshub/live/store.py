@@ -111,7 +111,7 @@ class _Entry:
     snapshot: Snapshot | None = None
     expires_at: float = 0.0
     inflight: asyncio.Task[Snapshot] | None = None
-    reading: bool = False  # the inflight recompute has begun (a paced follow-up waits first)
+    begun: bool = False  # the inflight recompute has begun reading (a paced one waits first)
     began: float = -1e9  # time.monotonic() when the last recompute began
     follow_up: bool = False
     subscriptions: list[_Subscription] = field(default_factory=list)
@@ -319,10 +319,10 @@ class LiveStore:
         the change. A recompute still waiting to begin reads after the change: joining it is
         enough."""
         if entry.inflight is not None:
-            if entry.reading:
+            if entry.begun:  # reading, or read and finishing: it may have missed the change
                 entry.follow_up = entry.follow_up or follow_up
             return entry.inflight
-        entry.follow_up = False
+        entry.follow_up, entry.begun = False, False
         task = asyncio.create_task(self._recompute(entry, delay), name=f"recompute {entry.key}")
         entry.inflight = task
         task.add_done_callback(partial(self._finished, entry))
@@ -339,7 +339,7 @@ class LiveStore:
     async def _recompute(self, entry: _Entry, delay: float = 0.0) -> Snapshot:
         if delay > 0:
             await asyncio.sleep(delay)
-        entry.reading, entry.began = True, time.monotonic()
+        entry.begun, entry.began = True, time.monotonic()
         now = self._clock.now()
         started = self._clock.monotonic()
         as_of = self._hub.seq if self._hub else 0
@@ -348,8 +348,6 @@ class LiveStore:
         except Exception as exc:
             self._failed(entry, exc)
             raise
-        finally:
-            entry.reading = False
         return self._store(entry, data, now=now, started=started, as_of=as_of)
 
     def _store(
