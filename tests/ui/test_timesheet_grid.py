@@ -65,7 +65,7 @@ def test_a_running_entry_counts_up_to_now_and_is_marked() -> None:
         Person(1, 37.5),
     )
     rows = grid_rows(sheet, tz=UTC_TZ, now=NOW)
-    assert [r["label"] for r in rows] == ["Acme · Site", "Internal · Ops", "Total"]
+    assert [r["label"] for r in rows] == ["Acme · Site", "Ops", "Total"]  # internal: its own name
     assert _days(rows[0]) == ["1.5", "", "0.5", "", "", "", ""]
     assert rows[0]["running"] is True and rows[1]["running"] is False
     assert _days(rows[2]) == ["1.5", "1.0", "0.5", "", "", "", ""]

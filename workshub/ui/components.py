@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from nicegui import ui
 from nicegui.element import Element
@@ -22,10 +23,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Kpi",
     "browser_paginated",
+    "elapsed",
     "fmt_hours",
     "fmt_money",
     "fmt_pct",
     "fmt_per_hour",
+    "instant",
     "kpi_billable_share",
     "kpi_effective_rate",
     "kpi_html",
@@ -34,6 +37,8 @@ __all__ = [
     "kpi_tracked_hours",
     "kpi_utilization",
     "kpi_working_now",
+    "local_hm",
+    "project_label",
     "rag_html",
     "section",
     "set_choices",
@@ -222,3 +227,27 @@ def week_options(current: date, *, weeks: int, selected: date | None = None) -> 
     if selected is not None:
         mondays.add(selected)
     return {m.isoformat(): week_label(m, current) for m in sorted(mondays, reverse=True)}
+
+
+# --- what the wire's instants and names look like on a page ----------------------------------
+
+
+def instant(iso: str) -> datetime:
+    """An ISO instant from the API or a snapshot ("…Z") as an aware datetime."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def local_hm(iso: str | None, tz: ZoneInfo) -> str:
+    """The organisation's wall-clock time of an instant, "09:05"; blank for none."""
+    return "" if not iso else instant(iso).astimezone(tz).strftime("%H:%M")
+
+
+def elapsed(iso: str, now: datetime) -> str:
+    """H:MM:SS since `iso`; the browser ticks it on from here (assets/workshub.js)."""
+    seconds = max(0, int((now - instant(iso)).total_seconds()))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def project_label(client: str | None, project: str) -> str:
+    """ "Acme · Website" for client work; an internal project by its own name."""
+    return f"{client} · {project}" if client else project

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workshub.domain.timeutil import iso_utc
+from workshub.ui.components import instant
 from workshub.ui.optimistic import (
     AddNumber,
     InsertRow,
@@ -36,21 +37,17 @@ __all__ = [
 MAX_ENTRY_S = 24 * 3600
 
 
-def _instant(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
 def _seconds(entry: Mapping[str, Any], *, now: datetime) -> float:
     """An entry's length so far: its duration, or up to `now` while it runs."""
     if entry.get("duration_s") is not None:
         return float(entry["duration_s"])
-    return max(0.0, (now - _instant(entry["started_at"])).total_seconds())
+    return max(0.0, (now - instant(entry["started_at"])).total_seconds())
 
 
 def _stopped_at(entry: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
     """What stopping a running entry at `now` sets (whole seconds, 1 s to 24 h, as the timer
     service does)."""
-    started = _instant(entry["started_at"])
+    started = instant(entry["started_at"])
     seconds = max(1, min(int((now - started).total_seconds()), MAX_ENTRY_S))
     return {"ended_at": iso_utc(started + timedelta(seconds=seconds)), "duration_s": seconds}
 
@@ -105,7 +102,7 @@ def entry_edit_ops(
     new = dict(changes)
     if new.get("ended_at") and new.get("started_at"):
         new["duration_s"] = int(
-            (_instant(new["ended_at"]) - _instant(new["started_at"])).total_seconds()
+            (instant(new["ended_at"]) - instant(new["started_at"])).total_seconds()
         )
     ops: list[Op] = [UpdateRow("entries", entry_id, new)]
     running = today.get("running")
@@ -150,7 +147,7 @@ def week_entry_ops(
     row = dict(entry)
     if row.get("ended_at") and row.get("started_at"):
         row["duration_s"] = int(
-            (_instant(row["ended_at"]) - _instant(row["started_at"])).total_seconds()
+            (instant(row["ended_at"]) - instant(row["started_at"])).total_seconds()
         )
     if insert:
         return [InsertRow("entries", {"id": entry_id, "version": 0, **row})]

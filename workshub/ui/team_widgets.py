@@ -16,7 +16,15 @@ from zoneinfo import ZoneInfo
 from nicegui import ui
 
 from workshub.ui.broadcast import share_prop
-from workshub.ui.components import browser_paginated, fmt_hours, fmt_pct, tid
+from workshub.ui.components import (
+    browser_paginated,
+    elapsed,
+    fmt_hours,
+    fmt_pct,
+    instant,
+    project_label,
+    tid,
+)
 
 __all__ = [
     "WEEKS_BACK",
@@ -38,20 +46,10 @@ TABLE_PROPS = 'flat dense wrap-cells hide-pagination loading title-class="wh-car
 CARD = "wh-card wh-table-card w-full"
 
 
-def _instant(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
 def local_since(iso: str, *, tz: ZoneInfo, today: date) -> str:
     """A start time as people read it: "09:12" today, "Tue 18:02" on an earlier day."""
-    at = _instant(iso).astimezone(tz)
+    at = instant(iso).astimezone(tz)
     return at.strftime("%H:%M") if at.date() == today else at.strftime("%a %H:%M")
-
-
-def elapsed(iso: str, now: datetime) -> str:
-    """H:MM:SS since `iso`; the browser ticks it on from here (assets/workshub.js)."""
-    seconds = max(0, int((now - _instant(iso)).total_seconds()))
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def share_options(select: ui.select) -> ui.select:
@@ -131,11 +129,6 @@ def members_table(*, title: str) -> ui.table:
     return table
 
 
-def _project_label(running: Mapping[str, Any]) -> str:
-    client = running.get("client")
-    return f"{client} · {running['project']}" if client else str(running["project"])
-
-
 def member_rows(
     members: Iterable[Mapping[str, Any]], *, tz: ZoneInfo, today: date
 ) -> list[dict[str, Any]]:
@@ -156,7 +149,9 @@ def member_rows(
                 "util_sort": -1.0 if utilization is None else utilization,
                 "util_bar": min(utilization or 0.0, 1.0),
                 "util_color": "warning" if (utilization or 0) > OVER_CAPACITY else "primary",
-                "running": _project_label(running) if running else "",
+                "running": project_label(running.get("client"), running["project"])
+                if running
+                else "",
                 "since": local_since(running["since"], tz=tz, today=today) if running else "",
                 "overdue": member.get("overdue_tasks", 0),
             }

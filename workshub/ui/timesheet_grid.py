@@ -19,7 +19,7 @@ from workshub.domain.queries import members
 from workshub.domain.scope import Viewer
 from workshub.domain.services.listing import MAX_ENTRY_LIMIT, list_entries, list_time_off
 from workshub.domain.timeutil import local_date
-from workshub.ui.components import fmt_hours
+from workshub.ui.components import fmt_hours, instant, local_hm, project_label
 
 __all__ = [
     "DAY_FIELDS",
@@ -82,24 +82,16 @@ def load_week(session: Session, viewer: Viewer, *, monday: date, tz: ZoneInfo) -
     return WeekSheet(monday, entries, time_off, found[0].person if found else None)
 
 
-def _instant(iso: str | None) -> datetime | None:
-    return None if iso is None else datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
 def _seconds(entry: dict[str, Any], *, now: datetime) -> float:
-    started = _instant(entry["started_at"])
+    started = instant(entry["started_at"])
     assert started is not None
     return entry_seconds(duration_s=entry["duration_s"], started_at=started, now=now)
 
 
 def _day_index(entry: dict[str, Any], monday: date, tz: ZoneInfo) -> int:
-    started = _instant(entry["started_at"])
+    started = instant(entry["started_at"])
     assert started is not None
     return (local_date(started, tz) - monday).days
-
-
-def project_label(entry: dict[str, Any]) -> str:
-    return f"{entry.get('client_name') or 'Internal'} · {entry['project_name']}"
 
 
 def day_label(day: date) -> str:
@@ -126,7 +118,7 @@ def grid_rows(sheet: WeekSheet, *, tz: ZoneInfo, now: datetime) -> list[dict[str
         if not 0 <= index < 7:
             continue
         project_id = entry["project_id"]
-        labels[project_id] = project_label(entry)
+        labels[project_id] = project_label(entry.get("client_name"), entry["project_name"])
         per_project.setdefault(project_id, [0.0] * 7)[index] += _seconds(entry, now=now) / 3600
         if entry["duration_s"] is None:
             running.add(project_id)
@@ -187,18 +179,13 @@ def summarise(sheet: WeekSheet, *, tz: ZoneInfo, now: datetime) -> WeekSummary:
     return WeekSummary(tracked / 3600, billable / 3600, capacity, week_capacity)
 
 
-def _hm(iso: str | None, tz: ZoneInfo) -> str:
-    instant = _instant(iso)
-    return "" if instant is None else instant.astimezone(tz).strftime("%H:%M")
-
-
 def entry_rows(
     sheet: WeekSheet, *, tz: ZoneInfo, now: datetime, day: date | None = None
 ) -> list[dict[str, Any]]:
     """The week's entries for the list below the grid (optionally one day), oldest first."""
     rows = []
     for entry in sheet.entries:
-        started = _instant(entry["started_at"])
+        started = instant(entry["started_at"])
         assert started is not None
         local_day = local_date(started, tz)
         if day is not None and local_day != day:
@@ -211,9 +198,9 @@ def entry_rows(
                 "date": local_day.isoformat(),
                 "day": day_label(local_day),
                 "project_id": entry["project_id"],
-                "project": project_label(entry),
-                "start": _hm(entry["started_at"], tz),
-                "end": "" if is_running else _hm(entry["ended_at"], tz),
+                "project": project_label(entry.get("client_name"), entry["project_name"]),
+                "start": local_hm(entry["started_at"], tz),
+                "end": "" if is_running else local_hm(entry["ended_at"], tz),
                 "hours": fmt_hours(_seconds(entry, now=now) / 3600),
                 "running": is_running,
                 "note": entry.get("note") or "",

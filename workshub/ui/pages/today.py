@@ -29,12 +29,15 @@ from workshub.ui.client_widgets import NO_DATA_SLOT
 from workshub.ui.components import (
     Kpi,
     browser_paginated,
+    elapsed,
     fmt_hours,
     kpi_billable_share,
     kpi_html,
     kpi_tracked_hours,
     kpi_utilization,
     kpi_working_now,
+    local_hm,
+    project_label,
     section,
     set_choices,
     tid,
@@ -106,21 +109,6 @@ class TodayModel:
 HOURS_LABEL = "Hours today / target"
 
 
-def _local_hm(iso: str | None, system: System) -> str:
-    if not iso:
-        return ""
-    return (
-        datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(system.tz).strftime("%H:%M")
-    )
-
-
-def _elapsed(iso: str, now: datetime) -> str:
-    seconds = max(
-        0, int((now - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds())
-    )
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 def register(system: System) -> None:
     @ui.page("/today", title="Today · WorksHub", reconnect_timeout=60)
     async def today_page() -> RedirectResponse | None:
@@ -177,7 +165,7 @@ class TodayPage:
         if not projects or self.client.is_deleted:
             return
         self.projects = {p["id"]: p for p in projects}
-        self.options = {p["id"]: _project_label(p["client_name"], p["name"]) for p in projects}
+        self.options = {p["id"]: project_label(p["client_name"], p["name"]) for p in projects}
         set_choices(self.picker, self.options, value=projects[0]["id"])
 
     # --- layout ---------------------------------------------------------------------------
@@ -286,8 +274,8 @@ class TodayPage:
         model.running = running is not None
         model.toggle_label = "Stop" if running else "Start"
         if running:
-            model.running_label = _project_label(running.get("client"), running["project"])
-            model.elapsed = _elapsed(running["started_at"], system.clock.now())
+            model.running_label = project_label(running.get("client"), running["project"])
+            model.elapsed = elapsed(running["started_at"], system.clock.now())
             self.elapsed.props(f'data-wh-since="{running["started_at"]}"')
         else:
             model.running_label = "No timer running"
@@ -308,10 +296,10 @@ class TodayPage:
     def _entry_row(self, e: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": e["id"],
-            "project": _project_label(e.get("client"), e["project"]),
+            "project": project_label(e.get("client"), e["project"]),
             "project_id": e["project_id"],
-            "start": _local_hm(e["started_at"], self.system),
-            "end": _local_hm(e.get("ended_at"), self.system),
+            "start": local_hm(e["started_at"], self.system.tz),
+            "end": local_hm(e.get("ended_at"), self.system.tz),
             "hours": fmt_hours(e["duration_s"] / 3600) if e.get("duration_s") else "running",
             "note": e.get("note") or "",
             "billable": e.get("billable"),
@@ -562,11 +550,6 @@ class TodayPage:
 
 def _column(name: str, label: str, align: str = "left") -> dict[str, Any]:
     return {"name": name, "label": label, "field": name, "align": align}
-
-
-def _project_label(client: str | None, project: str) -> str:
-    """ "Acme · Website" for client work; internal projects by their own name."""
-    return f"{client} · {project}" if client else project
 
 
 def _local_day(iso: str, system: System) -> date:
