@@ -150,6 +150,7 @@ async def _server_scenarios(
                     roles,
                     gets=options.page_gets,
                     browser_loads=options.page_loads if chromium.available() else 0,
+                    settle_s=options.settle_s,
                 )
     if floor_input is not None and "push" in results:
         say(f"floor: plain python-socketio to {options.dashboards} clients")
