@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from workshub.ui.components import instant
 
 __all__ = ["local_stamp", "token_rows"]
 
@@ -13,8 +14,7 @@ def local_stamp(iso: str | None, tz: ZoneInfo, *, empty: str = "—") -> str:
     """An instant as the organisation's local date and time."""
     if not iso:
         return empty
-    instant = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(tz)
-    return f"{instant:%d %b %Y %H:%M}"
+    return f"{instant(iso).astimezone(tz):%d %b %Y %H:%M}"
 
 
 def token_rows(tokens: list[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:

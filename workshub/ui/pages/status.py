@@ -19,7 +19,7 @@ from nicegui import binding, ui
 
 from workshub.app import System
 from workshub.domain.models import Role
-from workshub.ui.components import fmt_pct, kpi_tile, section, tid
+from workshub.ui.components import fmt_pct, instant, kpi_tile, section, tid
 from workshub.ui.frame import frame
 from workshub.ui.live import LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
@@ -60,13 +60,13 @@ def fmt_age(seconds: float | None) -> str:
 def _local_time(iso: str | None, tz: ZoneInfo) -> str:
     if not iso:
         return "—"
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(tz).strftime("%H:%M:%S")
+    return instant(iso).astimezone(tz).strftime("%H:%M:%S")
 
 
 def _age_of(iso: str | None, now: datetime) -> float | None:
     if not iso:
         return None
-    return (now - datetime.fromisoformat(iso.replace("Z", "+00:00"))).total_seconds()
+    return (now - instant(iso)).total_seconds()
 
 
 def key_rows(stats: Mapping[str, Any]) -> list[dict[str, Any]]:

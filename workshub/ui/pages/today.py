@@ -31,6 +31,7 @@ from workshub.ui.components import (
     browser_paginated,
     elapsed,
     fmt_hours,
+    instant,
     kpi_billable_share,
     kpi_html,
     kpi_tracked_hours,
@@ -553,7 +554,7 @@ def _column(name: str, label: str, align: str = "left") -> dict[str, Any]:
 
 
 def _local_day(iso: str, system: System) -> date:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(system.tz).date()
+    return instant(iso).astimezone(system.tz).date()
 
 
 def _at(day: date, hm: str, system: System) -> datetime:
