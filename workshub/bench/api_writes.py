@@ -1,4 +1,5 @@
-"""Timer writes through the REST API, timed from just before the request leaves to the answer.
+"""Timer writes through the REST API, timed from just before the request leaves to the answer
+(sent over `rawhttp.Connections`: httpx costs more than the server's answer, see there).
 
 Times are `time.monotonic()` (comparable with the load generator's) and, for the Chromium
 cross-check, `time.time()` at the send.
@@ -12,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
-
 from workshub.bench.cast import Writer
+from workshub.bench.rawhttp import Connections
 
 __all__ = ["Action", "WriteResult", "project_for", "stop_all", "timer_write"]
 
@@ -47,28 +47,28 @@ def _auth(writer: Writer) -> dict[str, str]:
 
 
 async def timer_write(
-    http: httpx.AsyncClient, writer: Writer, action: Action, *, project_id: int
+    http: Connections, writer: Writer, action: Action, *, project_id: int
 ) -> WriteResult:
     """One start (a switch if a timer runs) or stop of `writer`'s timer."""
     body = {"project_id": project_id} if action == "start" else None
     sent_wall = time.time()
     sent_at = time.monotonic()
     try:
-        response = await http.post(f"/api/v1/timer/{action}", json=body, headers=_auth(writer))
-    except httpx.HTTPError:
+        answer = await http.post(f"/api/v1/timer/{action}", json_body=body, headers=_auth(writer))
+    except (OSError, asyncio.IncompleteReadError, ValueError):
         return WriteResult(
             writer.user_id, action, 0, sent_at, time.monotonic(), sent_wall, None, None
         )
     answered_at = time.monotonic()
     entry_id = seq = None
-    if response.is_success:
-        entry_id = response.json().get("id")
-        seq_text = response.headers.get(SEQ_HEADER)
+    if 200 <= answer.status < 300:
+        entry_id = answer.json().get("id")
+        seq_text = answer.headers.get(SEQ_HEADER.lower())
         seq = int(seq_text) if seq_text and seq_text.isdigit() else None
     return WriteResult(
         writer.user_id,
         action,
-        response.status_code,
+        answer.status,
         sent_at,
         answered_at,
         sent_wall,
@@ -77,27 +77,23 @@ async def timer_write(
     )
 
 
-async def project_for(http: httpx.AsyncClient, writer: Writer) -> int:
+async def project_for(http: Connections, writer: Writer) -> int:
     """A project `writer` may track time on (the first their picker offers)."""
-    response = await http.get("/api/v1/projects", headers=_auth(writer))
-    response.raise_for_status()
-    projects = response.json()["projects"]
+    answer = await http.get("/api/v1/projects", headers=_auth(writer))
+    if answer.status != 200:
+        raise RuntimeError(f"GET /api/v1/projects answered {answer.status}: {answer.body[:200]!r}")
+    projects = answer.json()["projects"]
     if not projects:
         raise RuntimeError(f"{writer.name} may track time on no project")
     return int(projects[0]["id"])
 
 
-async def stop_all(http: httpx.AsyncClient, writers: Sequence[Writer]) -> int:
+async def stop_all(http: Connections, writers: Sequence[Writer]) -> int:
     """Stop every writer's running timer, so a start shows as a new row; returns how many ran."""
-
-    async def stop(writer: Writer) -> httpx.Response:
-        try:
-            return await http.post("/api/v1/timer/stop", headers=_auth(writer))
-        except httpx.TransportError:  # a kept-alive connection the server had just closed
-            return await http.post("/api/v1/timer/stop", headers=_auth(writer))
-
-    results = await asyncio.gather(*(stop(w) for w in writers))
-    for response in results:
-        if response.status_code not in (200, 409):
-            response.raise_for_status()
-    return sum(1 for r in results if r.status_code == 200)
+    answers = await asyncio.gather(
+        *(http.post("/api/v1/timer/stop", headers=_auth(w)) for w in writers)
+    )
+    for answer in answers:
+        if answer.status not in (200, 409):
+            raise RuntimeError(f"stopping a timer answered {answer.status}: {answer.body[:200]!r}")
+    return sum(1 for a in answers if a.status == 200)

@@ -25,6 +25,7 @@ from workshub.bench.api_writes import Action, WriteResult, timer_write
 from workshub.bench.cast import Cast, Writer
 from workshub.bench.loadgen import Watched, rows_of
 from workshub.bench.processes import LoadGenerator, Server
+from workshub.bench.rawhttp import Connections
 from workshub.bench.stats import Expected, arrivals, summary
 
 __all__ = [
@@ -85,7 +86,7 @@ async def idle_cpu_per_s(server: Server, seconds: float) -> float:
 
 async def push_phase(
     server: Server,
-    http: httpx.AsyncClient,
+    http: Connections,
     *,
     plan: Sequence[Plan],
     project_id: int,

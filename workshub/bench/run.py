@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from playwright.async_api import Page
 
 from workshub.bench import chromium
@@ -41,6 +40,7 @@ from workshub.bench.push import (
     push_phase,
     write_plan,
 )
+from workshub.bench.rawhttp import Connections
 from workshub.bench.recompute import measure_recompute
 from workshub.bench.signin import BrowserSession, sign_in
 from workshub.bench.throughput import closed_loop, open_loop
@@ -55,7 +55,9 @@ __all__ = ["run_bench"]
 WATCH = "active-timers-list"
 ROW_KEY = "entry_id"
 CROSS_CHECK_WRITES = 40
-KEEPALIVE_S = 2.0
+# Kept-alive connections for the API writes: requests beyond them wait client-side, counted
+# from their scheduled time in the open loop (as wrk2 does).
+WRITE_CONNECTIONS = 32
 
 
 class _Say:
@@ -128,12 +130,7 @@ async def _server_scenarios(
     floor_input: dict[str, Any] | None = None
     say("starting workshub serve")
     with workshub_server(data_dir) as server:
-        # uvicorn closes a connection idle for 5 s; let httpx drop it first, so a request
-        # after a quiet phase never races the server's close (httpx.ReadError)
-        limits = httpx.Limits(
-            max_connections=64, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_S
-        )
-        async with httpx.AsyncClient(base_url=server.url, timeout=60.0, limits=limits) as http:
+        async with Connections(server.url, size=WRITE_CONNECTIONS) as http:
             project_id = await project_for(http, cast.team_writers[0])
             await stop_all(http, cast.team_writers)
             say(f"signing in {options.sessions} manager browsers and one per role")
@@ -162,7 +159,7 @@ async def _server_scenarios(
 async def _with_dashboards(
     options: BenchOptions,
     server: Server,
-    http: httpx.AsyncClient,
+    http: Connections,
     cast: Cast,
     managers: list[BrowserSession],
     project_id: int,
@@ -300,7 +297,7 @@ def _profile(
 async def _writes(
     options: BenchOptions,
     server: Server,
-    http: httpx.AsyncClient,
+    http: Connections,
     cast: Cast,
     project_id: int,
     *,
@@ -338,7 +335,7 @@ async def _writes(
 async def _cross_check(
     options: BenchOptions,
     server: Server,
-    http: httpx.AsyncClient,
+    http: Connections,
     cast: Cast,
     manager: BrowserSession,
     project_id: int,
@@ -370,7 +367,7 @@ async def _cross_check(
 async def _one_dashboard(
     options: BenchOptions,
     server: Server,
-    http: httpx.AsyncClient,
+    http: Connections,
     cast: Cast,
     managers: list[BrowserSession],
     project_id: int,

@@ -11,10 +11,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
-
 from workshub.bench.api_writes import Action, WriteResult, timer_write
 from workshub.bench.cast import Writer
+from workshub.bench.rawhttp import Connections
 from workshub.bench.stats import summary
 
 __all__ = ["closed_loop", "open_loop"]
@@ -30,7 +29,7 @@ class _People:
 
     async def write(
         self,
-        http: httpx.AsyncClient,
+        http: Connections,
         writer: Writer,
         *,
         project_id: int,
@@ -62,7 +61,7 @@ def _outcome(results: Sequence[WriteResult], seconds: float) -> dict[str, Any]:
 
 
 async def open_loop(
-    http: httpx.AsyncClient,
+    http: Connections,
     writers: Sequence[Writer],
     *,
     project_id: int,
@@ -101,7 +100,7 @@ async def open_loop(
 
 
 async def closed_loop(
-    http: httpx.AsyncClient,
+    http: Connections,
     writers: Sequence[Writer],
     *,
     project_id: int,
