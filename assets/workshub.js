@@ -4,7 +4,8 @@
 // - running timers' elapsed time (H:MM:SS)
 // and what the server broadcasts once for everyone: `wh_live` (workshub/ui/broadcast.py)
 (function () {
-  // One message per live key: {k: key, v: version, at: computed_at, p: {region: patch}}.
+  // A list of messages, one per live key: {k: key, v: version, at: computed_at,
+  // p: {region: patch}}.
   // Each element tagged data-wh-live="<region> <key>" takes its region's patch, unless it
   // already shows that version or a newer one (a reconnect's per-client update may have).
   function applyLive(msg) {
@@ -41,7 +42,7 @@
     get: () => socket,
     set: (value) => {
       socket = value;
-      if (value && value.on) value.on("wh_live", applyLive);
+      if (value && value.on) value.on("wh_live", (messages) => messages.forEach(applyLive));
     },
   });
 

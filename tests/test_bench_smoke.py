@@ -163,7 +163,8 @@ def test_the_floor_replays_each_write_with_the_payload_that_showed_it() -> None:
 
     def live(version: int, *ids: int, key: str = "active_timers:team:1") -> tuple[str, Any]:
         rows = [{"entry_id": i} for i in ids]
-        return "wh_live", {"k": key, "v": version, "p": {"team.timers": {"props": {"rows": rows}}}}
+        patch = {"team.timers": {"props": {"rows": rows}}}
+        return "wh_live", [{"k": key, "v": version, "p": patch}]
 
     other = ("update", {"7": {"text": "2"}})
     elsewhere = live(9, 5, key="active_timers:team:2")  # another team's key: not this table

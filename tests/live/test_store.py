@@ -274,6 +274,34 @@ async def test_an_event_while_a_recompute_pushes_gets_a_recompute_of_its_own(
     assert cached(store, TODAY_1).data == {"value": 3}
 
 
+async def test_after_recomputes_waits_for_the_pushes_of_every_running_recompute(
+    compute: FakeCompute, clock: FakeClock
+) -> None:
+    """The broadcast batches what one write changes: it waits for this, then sends."""
+    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0)
+    heard: list[str] = []
+    store.after_recomputes(lambda: heard.append("idle"))
+    assert heard == ["idle"]  # nothing running: at once
+    for key in (METRICS, TODAY_1):
+        await store.get(key)
+        store.subscribe(key, lambda update: heard.append(update.key))
+    heard.clear()
+    compute.hold()
+    for key, value in ((METRICS, 2), (TODAY_1, 3)):
+        compute.data[key] = {"value": value}
+        store.invalidate(key)
+    while len(compute.calls) < 4:  # both recomputes are computing
+        await asyncio.sleep(0.01)
+    store.after_recomputes(lambda: heard.append("idle"))
+    await asyncio.sleep(0.05)
+    assert heard == []
+    compute.gate.set()
+    await store.wait_idle()
+    assert sorted(heard[:2]) == sorted([str(METRICS), str(TODAY_1)])
+    assert heard[2:] == ["idle"]
+    await store.close()
+
+
 async def test_a_single_event_costs_a_single_recompute(
     store: LiveStore, compute: FakeCompute
 ) -> None:

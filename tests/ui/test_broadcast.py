@@ -1,6 +1,7 @@
 """Broadcast regions (workshub/ui/broadcast.py): a push reaches every page showing a region as
-one `wh_live` message per key and money visibility, rendered once; a page with its own pending
-edits falls back to its own update; a reconnect re-sends what the broadcasts carried.
+one message per key and money visibility, rendered once, and the messages of one write go to
+the same pages as one `wh_live` emit; a page with its own pending edits falls back to its own
+update; a reconnect re-sends what the broadcasts carried.
 
 Simulated clients hold no socket.io rooms, so the emits are recorded instead of sent; what
 each page's elements hold server-side is what a (re)connect would send.
@@ -9,7 +10,7 @@ each page's elements hold server-side is what a (re)connect would send.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,19 +25,35 @@ from workshub.clock import FakeClock
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.services import timer as timer_service
 from workshub.domain.uow import UnitOfWork
+from workshub.live.store import FOLLOW_UP_GAP_S
 from workshub.ui.broadcast import EVENT, Broadcaster, broadcaster
 from workshub.ui.optimistic import SetField
 
+Sent = tuple[str, Any, Any]  # event, data, rooms
+
 
 @pytest.fixture
-def emits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any], Any]]]:
-    sent: list[tuple[str, dict[str, Any], Any]] = []
+def recorded(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Sent], list[Sent]]:
+    """(every emit as made, every message of every `wh_live` emit with the rooms it went to)."""
+    batches: list[Sent] = []
+    messages: list[Sent] = []
 
     async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
-        sent.append((event, data, room))
+        batches.append((event, data, room))
+        messages.extend((event, message, room) for message in data if event == EVENT)
 
     monkeypatch.setattr(core.sio, "emit", emit)
-    yield sent
+    return batches, messages
+
+
+@pytest.fixture
+def batches(recorded: tuple[list[Sent], list[Sent]]) -> list[Sent]:
+    return recorded[0]
+
+
+@pytest.fixture
+def emits(recorded: tuple[list[Sent], list[Sent]]) -> list[Sent]:
+    return recorded[1]
 
 
 async def showing_timers(page: User) -> None:
@@ -56,7 +73,7 @@ async def test_one_message_per_key_reaches_every_manager_page(
     ui_org: Org,
     ui_system: System,
     sign_in: SignIn,
-    emits: list[tuple[str, dict[str, Any], Any]],
+    emits: list[Sent],
 ) -> None:
     other = create_user()
     await sign_in(user, ui_org.manager_a, path="/team")
@@ -103,7 +120,7 @@ async def test_money_is_broadcast_only_to_those_who_may_see_it(
     ui_org: Org,
     ui_system: System,
     sign_in: SignIn,
-    emits: list[tuple[str, dict[str, Any], Any]],
+    emits: list[Sent],
 ) -> None:
     slt = create_user()
     await sign_in(user, ui_org.manager_a, path="/team")
@@ -145,7 +162,7 @@ async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_vi
     ui_org: Org,
     ui_system: System,
     sign_in: SignIn,
-    emits: list[tuple[str, dict[str, Any], Any]],
+    emits: list[Sent],
 ) -> None:
     other = create_user()
     await sign_in(user, ui_org.manager_a, path="/team")
@@ -182,30 +199,78 @@ async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_vi
     await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer after rollback")
 
 
+async def test_the_keys_one_write_changes_reach_each_page_as_one_emit(
+    user: User,
+    clock: FakeClock,
+    create_user: Callable[[], User],
+    ui_org: Org,
+    ui_system: System,
+    sign_in: SignIn,
+    batches: list[Sent],
+) -> None:
+    """A stop changes the team's timers, hours and KPIs: three keys, three messages, but one
+    frame per page (the fan-out, per client and per emit, is most of a push's cost)."""
+    other = create_user()
+    await sign_in(user, ui_org.manager_a, path="/team")
+    await sign_in(other, ui_org.manager_a, path="/team")
+    start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
+    await settle(ui_system)
+    await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer")
+    await asyncio.sleep(FOLLOW_UP_GAP_S)  # a write after a quiet spell: no recompute waits
+    batches.clear()
+
+    clock.advance(hours=2)
+    stop_timer(ui_system, ui_org.member_a)
+    await settle(ui_system)
+    await wait_for(lambda: text_of(other, "kpi-tracked-hours") == "9.0", what="9.0 h")
+    assert timer_users(user) == timer_users(other) == []
+
+    live = [(data, rooms) for event, data, rooms in batches if event == EVENT]
+    assert len(live) == 1, [[m["k"] for m in data] for data, _ in live]
+    messages, rooms = live[0]
+    assert sorted(m["k"].split(":")[0] for m in messages) == [
+        "active_timers",
+        "metrics",
+        "team_data",
+    ]
+    pages = {the(page, "active-timers-list").client.id for page in (user, other)}
+    assert set(rooms) == pages
+
+
 async def test_under_a_burst_the_latest_message_of_a_key_replaces_those_not_yet_sent(
     user: User, ui_system: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each message renders its key's regions in full, so one still waiting to go out is
     replaced by a newer one: the sockets never carry stale states behind the current one."""
-    sent: list[int] = []
+    sent: list[list[int]] = []
     gate = asyncio.Event()
 
     async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
-        sent.append(data["v"])
+        sent.append([message["v"] for message in data])
         await gate.wait()  # the sockets are busy
 
     monkeypatch.setattr(core.sio, "emit", emit)
     hub = Broadcaster(ui_system)
-    slot = (DashboardKey("active_timers", "team", 1), False)
-    for version in (1, 2, 3, 4):
-        hub._emit(slot, {"k": "active_timers:team:1", "v": version, "p": {}}, ["room"])
+    timers = (DashboardKey("active_timers", "team", 1), False)
+    today = (DashboardKey("today", "user", 1), False)
+
+    def message(slot: tuple[DashboardKey, bool], version: int) -> dict[str, Any]:
+        return {"k": str(slot[0]), "v": version, "p": {}}
+
+    hub._emit(timers, message(timers, 1), ["room"])
     await asyncio.sleep(0)
-    assert sent == [1]  # 2 and 3 were replaced while 1 was going out
+    assert sent == [[1]]  # the store was idle: sent at once
+    for version in (2, 3, 4):
+        hub._emit(timers, message(timers, version), ["room"])
+    hub._emit(today, message(today, 5), ["room"])
+    hub._emit(today, message(today, 6), ["elsewhere"])
     gate.set()
     for _ in range(5):
         await asyncio.sleep(0)
-    assert sent == [1, 4]
-    hub._emit(slot, {"k": "active_timers:team:1", "v": 5, "p": {}}, ["room"])
+    # 2 and 3 were replaced while 1 was going out; 4 and today's 6 went out next, one emit
+    # for each set of clients (6 replaced 5: same key and visibility)
+    assert sent == [[1], [4], [6]]
+    hub._emit(timers, message(timers, 7), ["room"])
     for _ in range(5):
         await asyncio.sleep(0)
-    assert sent == [1, 4, 5]  # idle again: sent at once
+    assert sent == [[1], [4], [6], [7]]  # idle again: sent at once

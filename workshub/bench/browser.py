@@ -39,7 +39,7 @@ _ELEMENTS = re.compile(r"parseElements\(String\.raw`(.*?)`\)", re.S)
 _QUERY = re.compile(r"^\s*query: (\{.*\}),\s*$", re.M)
 _UNESCAPE = (("&#36;", "$"), ("&#96;", "`"), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&"))
 
-OnMessage = Callable[[float, str, dict[str, Any]], None]
+OnMessage = Callable[[float, str, Any], None]  # a NiceGUI message (dict) or a wh_live list
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,9 @@ class PageSocket:
                 if message_id < self.next_message_id:
                     return  # a replay the browser would skip too
                 self.next_message_id = message_id + 1
-            if self.on_message is not None:
-                self.on_message(received_at, message_type, payload)
+        if isinstance(payload, dict | list) and self.on_message is not None:
+            self.on_message(received_at, message_type, payload)
+        if isinstance(payload, dict):
             waiter = self._waiters.get(message_type)
             if waiter is not None and not waiter.done():
                 waiter.set_result(payload)

@@ -82,8 +82,9 @@ class Watched:
     def tag(self) -> str | None:
         return (self.element.get("props") or {}).get("data-wh-live")
 
-    def take(self, message_type: str, payload: dict[str, Any]) -> bool:
-        """Apply one message; True if it changed the watched element."""
+    def take(self, message_type: str, payload: Any) -> bool:
+        """Apply one message (a `wh_live` emit: a list of them); True if it changed the
+        watched element."""
         if message_type == "update":
             if self.id is None or self.id not in payload:
                 return False
@@ -91,6 +92,11 @@ class Watched:
             return True
         if message_type != "wh_live" or not self.tag:
             return False
+        changed = [self._patch(message) for message in payload]
+        return any(changed)
+
+    def _patch(self, payload: dict[str, Any]) -> bool:
+        assert self.tag is not None
         name, _, key = self.tag.partition(" ")
         patch = (payload.get("p") or {}).get(name)
         props = dict(self.element.get("props") or {})
@@ -154,7 +160,7 @@ class _Dashboard:
             return False
         return self.config.mode == "floor" or self.record.ready_at is not None
 
-    def _on(self, received_at: float, message_type: str, payload: dict[str, Any]) -> None:
+    def _on(self, received_at: float, message_type: str, payload: Any) -> None:
         if message_type not in ("update", "wh_live"):
             return
         if self.index == 0 and self.config.capture_first:

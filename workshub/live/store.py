@@ -167,6 +167,8 @@ class LiveStore:
         self._connected = 0
         self._hits = 0
         self._misses = 0
+        self._computing = 0  # recomputes reading or storing right now
+        self._idle_callbacks: list[Callable[[], None]] = []
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -249,6 +251,16 @@ class LiveStore:
                 self._listeners.remove(callback)
 
         return unsubscribe
+
+    def after_recomputes(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (once, on the loop) as soon as no recompute is computing: at once if
+        none is, else right after the last running one has pushed. The recomputes one event
+        starts run side by side, so a listener that waits for this hears all their pushes
+        before it acts (the broadcast sends them as one message)."""
+        if self._computing == 0:
+            _deliver_idle(callback)
+        else:
+            self._idle_callbacks.append(callback)
 
     def subscriber_count(self, key: DashboardKey) -> int:
         entry = self._entries.get(key)
@@ -343,12 +355,20 @@ class LiveStore:
         now = self._clock.now()
         started = self._clock.monotonic()
         as_of = self._hub.seq if self._hub else 0
+        self._computing += 1
         try:
-            data = await asyncio.to_thread(self._compute, entry.key, now)
-        except Exception as exc:
-            self._failed(entry, exc)
-            raise
-        return self._store(entry, data, now=now, started=started, as_of=as_of)
+            try:
+                data = await asyncio.to_thread(self._compute, entry.key, now)
+            except Exception as exc:
+                self._failed(entry, exc)
+                raise
+            return self._store(entry, data, now=now, started=started, as_of=as_of)
+        finally:
+            self._computing -= 1
+            if self._computing == 0 and self._idle_callbacks:
+                callbacks, self._idle_callbacks = self._idle_callbacks, []
+                for callback in callbacks:
+                    _deliver_idle(callback)
 
     def _store(
         self, entry: _Entry, data: dict[str, Any], *, now: datetime, started: float, as_of: int
@@ -641,6 +661,13 @@ def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def _deliver_idle(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception:
+        log.exception("idle listener failed")
 
 
 def _deliver(

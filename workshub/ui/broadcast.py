@@ -5,10 +5,13 @@ widgets many people watch at once (a team's people and timers, the KPIs), that p
 is most of the cost of a write. Here a *region* is one element rendered from one live key by a
 pure function of the key's data; every region with the same name, key and money visibility looks
 the same for everyone. On each push the broadcaster renders each such group once, keeps every
-region's server-side element in step without sending it, and emits one socket.io `wh_live`
-message to the rooms of all the clients showing it (encoded once by python-socketio).
-`assets/workshub.js` applies it to the element whose `data-wh-live` names the region and key,
-unless that element already shows a newer version (`data-wh-v`).
+region's server-side element in step without sending it, and queues one message for the rooms
+of all the clients showing it. Once the store's recomputes of the moment are done, the queued
+messages go out as one socket.io `wh_live` emit (a list of messages, encoded once by
+python-socketio) per set of clients: a timer start that changes a team's timers, hours and
+KPIs reaches each manager's page as one frame, not three. `assets/workshub.js` applies each
+message to the element whose `data-wh-live` names the region and key, unless that element
+already shows a newer version (`data-wh-v`).
 
 A region falls back to NiceGUI's per-client path whenever its page's view differs from the
 shared snapshot (pending optimistic edits), for the first snapshot, after a key switch, and on
@@ -19,7 +22,7 @@ region's current element, which the server has kept up to date.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +114,8 @@ Group = tuple[str, bool]  # region name, sees money
 
 
 class Broadcaster:
-    """Every region of one process, by key and group; one `wh_live` emit per key and money
-    visibility."""
+    """Every region of one process, by key and group; one message per key and money
+    visibility, batched into one `wh_live` emit per set of clients."""
 
     def __init__(self, system: System) -> None:
         self.system = system
@@ -122,9 +125,10 @@ class Broadcaster:
         # the latest render of each group: (version, patch), shared by every page that shows
         # the group's shared data at that version (a page connecting, a first snapshot)
         self._rendered: dict[tuple[DashboardKey, Group], tuple[int, Patch]] = {}
-        self.emits = 0  # messages emitted (stats and tests)
-        self._sending: set[tuple[DashboardKey, bool]] = set()
+        self.emits = 0  # socket.io emits (stats and tests)
         self._queued: dict[tuple[DashboardKey, bool], tuple[Message, list[str]]] = {}
+        self._waiting = False  # for the store to be idle
+        self._sending = False
 
     # --- membership -------------------------------------------------------------------------
 
@@ -249,29 +253,43 @@ class Broadcaster:
                 self._emit((key, money), message, list(rooms))
 
     def _emit(self, slot: tuple[DashboardKey, bool], message: Message, rooms: list[str]) -> None:
-        """Latest wins: while a message of this key and visibility is being sent, a newer one
-        waits, and a newer still replaces it. Each message renders every region of its key in
-        full, so a skipped one loses nothing; under a burst of writes the pushes go out as fast
-        as the sockets take them, never queueing behind stale ones."""
-        if slot in self._sending:
-            self._queued[slot] = (message, rooms)
-            return
-        self._sending.add(slot)
-        background_tasks.create(self._send(slot, message, rooms), name="wh_live")
+        """Queue the message for the next batch; a newer message of the same key and
+        visibility replaces one not yet sent (each renders every region of its key in full,
+        so nothing is lost). The batch goes once the store has no recompute running — the
+        keys one write changes (a team's timers, hours and KPIs) recompute side by side — so
+        each client gets one message per write instead of one per key: the fan-out, a task
+        and a websocket frame per client and message, is most of a push's cost."""
+        self._queued[slot] = (message, rooms)
+        if not self._waiting:
+            self._waiting = True
+            self.system.store.after_recomputes(self._flush)
 
-    async def _send(
-        self, slot: tuple[DashboardKey, bool], message: Message, rooms: list[str]
-    ) -> None:
+    def _flush(self) -> None:
+        self._waiting = False
+        if not self._sending and self._queued:
+            self._sending = True
+            background_tasks.create(self._send(), name="wh_live")
+
+    async def _send(self) -> None:
+        """Send the queued messages, one emit per set of clients, until none is left (while an
+        emit is under way, newer messages queue: the sockets never fall behind on stale ones)."""
         try:
-            while True:
-                self.emits += 1
-                await core.sio.emit(EVENT, message, room=rooms)
-                queued = self._queued.pop(slot, None)
-                if queued is None:
-                    return
-                message, rooms = queued
+            while self._queued:
+                queued, self._queued = self._queued, {}
+                for rooms, messages in _by_rooms(queued.values()):
+                    self.emits += 1
+                    await core.sio.emit(EVENT, messages, room=rooms)
         finally:
-            self._sending.discard(slot)
+            self._sending = False
+
+
+def _by_rooms(queued: Iterable[tuple[Message, list[str]]]) -> list[tuple[list[str], list[Message]]]:
+    """The messages grouped by the exact set of clients they go to, in their order."""
+    groups: dict[frozenset[str], tuple[list[str], list[Message]]] = {}
+    for message, rooms in queued:
+        group = groups.setdefault(frozenset(rooms), (rooms, []))
+        group[1].append(message)
+    return list(groups.values())
 
 
 def _visible(
