@@ -3,7 +3,7 @@ one `System` (the composition root)."""
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import logging
 import sys
 
@@ -11,7 +11,7 @@ from fastapi import Request
 from nicegui import app, ui
 from nicegui.storage import Storage
 
-from workshub import __version__
+from workshub import __version__, collector
 from workshub.api import install_api
 from workshub.app import System, build_system, start_live, stop_live
 from workshub.domain.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_if_empty
@@ -71,14 +71,20 @@ def _announce(settings: Settings, *, seeded: bool) -> None:
         print(f"  demo logins (password '{DEMO_PASSWORD}'): {logins}", flush=True)
 
 
-def _freeze_startup_objects() -> None:
-    """Everything alive once the app has started (modules, NiceGUI, SQLAlchemy's metadata, the
-    seeded caches) lives as long as the process: move it out of the collector's generations, so
-    a full collection while pages are pushing walks only what pages and requests made — on a
-    loaded app it otherwise stalls the loop for 45–75 ms every few writes (SPEC §9 latency)."""
-    gc.collect()
-    gc.freeze()
-    log.info("froze %d start-up objects out of the garbage collector", gc.get_freeze_count())
+def _manage_garbage_collection() -> None:
+    """Start-up objects frozen, full collections on our schedule (workshub.collector)."""
+    tasks: list[asyncio.Task[None]] = []
+
+    def startup() -> None:
+        collector.settle_startup()
+        tasks.append(asyncio.create_task(collector.collect_periodically(), name="gc"))
+
+    def shutdown() -> None:
+        for task in tasks:
+            task.cancel()
+
+    app.on_startup(startup)
+    app.on_shutdown(shutdown)
 
 
 def serve(settings: Settings) -> None:
@@ -94,7 +100,7 @@ def serve(settings: Settings) -> None:
         system.history.clear()  # the seed wrote without events: cached sums start from it
     Storage.path = settings.data_dir / "nicegui"  # NiceGUI's user storage lives with the data
     create_app(system)
-    app.on_startup(_freeze_startup_objects)
+    _manage_garbage_collection()
     _announce(settings, seeded=seeded)
     ui.run(
         host=settings.host,
