@@ -1,5 +1,6 @@
 // WorksHub's browser side: what must tick every second without asking the server.
-// - the connection badge (live / reconnecting / offline) from NiceGUI's socket.io connection
+// - the connection badge (connecting / live / reconnecting / offline) from NiceGUI's socket.io
+//   connection, at once when the handshake finishes or the socket drops
 // - "updated 3 s ago" from the data's computed_at
 // - running timers' elapsed time (H:MM:SS)
 // and what the server broadcasts once for everyone: `wh_live` (workshub/ui/broadcast.py)
@@ -42,15 +43,33 @@
     get: () => socket,
     set: (value) => {
       socket = value;
-      if (value && value.on) value.on("wh_live", (messages) => messages.forEach(applyLive));
+      if (value && value.on) {
+        value.on("wh_live", (messages) => messages.forEach(applyLive));
+        value.on("disconnect", tick);
+      }
+    },
+  });
+
+  // nicegui.js sets did_handshake once the server has taken the page's socket: show "live" then,
+  // not at the next tick (a page looked "reconnecting" for up to half a second after loading).
+  let handshake = false;
+  let everLive = false;
+  Object.defineProperty(window, "did_handshake", {
+    configurable: true,
+    get: () => handshake,
+    set: (value) => {
+      handshake = value;
+      everLive = everLive || value === true;
+      tick();
     },
   });
 
   function connectionState() {
     if (!navigator.onLine) return "offline";
     const socket = window.socket;
+    if (socket && socket.connected && window.did_handshake) return "live";
+    if (!everLive) return "connecting"; // the page's first connection, not a lost one
     if (!socket) return "reconnecting";
-    if (socket.connected && window.did_handshake) return "live";
     return socket.active ? "reconnecting" : "offline";
   }
 

@@ -20,6 +20,28 @@ def test_each_demo_login_lands_on_its_home_live(page: Page, server: Server, emai
     expect(page.get_by_test_id("notification-count")).to_have_text(re.compile(r"^\d+$"))
 
 
+# Every state the badge shows, in order, from the first paint (a MutationObserver set up
+# before any of the page's scripts run).
+RECORD_BADGE = """
+window.__badge = [];
+new MutationObserver(() => {
+  const badge = document.querySelector('[data-testid="connection-status"]');
+  const state = badge && badge.textContent.trim();
+  if (state && window.__badge[window.__badge.length - 1] !== state) window.__badge.push(state);
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_a_page_load_goes_from_connecting_to_live_never_through_reconnecting(
+    page: Page, server: Server
+) -> None:
+    sign_in(page, server.url, "manager@demo.test")
+    page.add_init_script(RECORD_BADGE)
+    page.reload()
+    wait_live(page)
+    assert page.evaluate("window.__badge") == ["connecting", "live"]
+
+
 def test_a_wrong_password_stays_on_login(page: Page, server: Server) -> None:
     open_page(page, f"{server.url}/login")
     field(page, "login-email").fill("member@demo.test")

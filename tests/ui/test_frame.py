@@ -67,7 +67,7 @@ async def test_the_header_is_a_handful_of_elements_with_its_test_ids(
     await sign_in(user, ui_org.member_a)
     (header,) = user.find(kind=ui.header).elements
     assert len(list(header.descendants())) == 7
-    assert text_of(user, "connection-status") == "live"
+    assert text_of(user, "connection-status") == "connecting"  # until the browser's handshake
     (age,) = [e for e in header.descendants() if "data-wh-updated" in e.props]
     await wait_for(lambda: age.props["data-wh-updated"] != "", what="the data's age")
     (refresh,) = user.find(marker="refresh-all").elements

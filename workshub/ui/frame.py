@@ -98,14 +98,17 @@ def _user_menu(name: str, email: str, role: str) -> str:
     )
 
 
-CONNECTION_BADGE = '<span class="wh-dot"></span><span data-testid="connection-status">live</span>'
+# The page's first state: assets/workshub.js shows "live" once NiceGUI's handshake is done.
+CONNECTION_BADGE = (
+    '<span class="wh-dot"></span><span data-testid="connection-status">connecting</span>'
+)
 
 
 def _connection_badge(page: LivePage) -> None:
     """Two elements: the state (assets/workshub.js writes it) and the data's age, whose
     `data-wh-updated` the server and the broadcast set and the browser shows as "3 s ago"."""
     status = ui.html(CONNECTION_BADGE, sanitize=False, tag="span")
-    status.classes("wh-status q-ml-auto").props('data-wh-connection data-state="live"')
+    status.classes("wh-status q-ml-auto").props('data-wh-connection data-state="connecting"')
     status.mark("connection-status")
     age = ui.label("").classes("wh-age").props('data-wh-updated=""')
 
