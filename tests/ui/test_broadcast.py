@@ -274,3 +274,26 @@ async def test_under_a_burst_the_latest_message_of_a_key_replaces_those_not_yet_
     for _ in range(5):
         await asyncio.sleep(0)
     assert sent == [[1], [4], [6], [7]]  # idle again: sent at once
+
+
+async def test_a_store_that_never_goes_idle_holds_a_batch_only_briefly(
+    user: User, ui_system: System, monkeypatch: pytest.MonkeyPatch, batches: list[Sent]
+) -> None:
+    """Writes all over the organisation keep some recompute running all the time: the batch
+    still goes out, at most BATCH_MAX_WAIT_S after its first message."""
+    waiting: list[Callable[[], None]] = []
+    monkeypatch.setattr(ui_system.store, "after_recomputes", waiting.append)
+    hub = Broadcaster(ui_system)
+    slot = (DashboardKey("active_timers", "team", 1), False)
+    hub._emit(slot, {"k": str(slot[0]), "v": 1, "p": {}}, ["room"])
+    hub._emit(slot, {"k": str(slot[0]), "v": 2, "p": {}}, ["room"])
+    await asyncio.sleep(0)
+    assert batches == [] and len(waiting) == 1  # one callback asked for, however many messages
+    await wait_for(lambda: bool(batches), what="the batch", timeout=2.0)
+    assert [[m["v"] for m in data] for _, data, _ in batches] == [[2]]
+    hub._emit(slot, {"k": str(slot[0]), "v": 3, "p": {}}, ["room"])
+    assert len(waiting) == 1  # still registered: not asked again while the store is busy
+    waiting[0]()  # the store goes idle: sent at once, without waiting for the cap
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert [[m["v"] for m in data] for _, data, _ in batches] == [[2], [3]]

@@ -21,6 +21,7 @@ region's current element, which the server has kept up to date.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EVENT = "wh_live"
+# The longest a message waits for the other keys of its write (see Broadcaster._emit).
+BATCH_MAX_WAIT_S = 0.05
 # What a region shows, as a patch of its element: {"props": {...}}, {"style": {...}} and/or
 # {"text": "..."};
 # "m" names a method of the element's Vue component to call after it (e.g. "update_chart").
@@ -127,7 +130,9 @@ class Broadcaster:
         self._rendered: dict[tuple[DashboardKey, Group], tuple[int, Patch]] = {}
         self.emits = 0  # socket.io emits (stats and tests)
         self._queued: dict[tuple[DashboardKey, bool], tuple[Message, list[str]]] = {}
-        self._waiting = False  # for the store to be idle
+        self._waiting = False  # queued messages wait for the store's recomputes (or the cap)
+        self._asked_store = False  # an after_recomputes callback is registered
+        self._cap: asyncio.TimerHandle | None = None
         self._sending = False
 
     # --- membership -------------------------------------------------------------------------
@@ -258,14 +263,28 @@ class Broadcaster:
         so nothing is lost). The batch goes once the store has no recompute running — the
         keys one write changes (a team's timers, hours and KPIs) recompute side by side — so
         each client gets one message per write instead of one per key: the fan-out, a task
-        and a websocket frame per client and message, is most of a push's cost."""
+        and a websocket frame per client and message, is most of a push's cost. A store that
+        is never idle (writes all over the organisation) holds a batch `BATCH_MAX_WAIT_S` at
+        most."""
         self._queued[slot] = (message, rooms)
-        if not self._waiting:
-            self._waiting = True
-            self.system.store.after_recomputes(self._flush)
+        if self._waiting:
+            return
+        self._waiting = True
+        if not self._asked_store:
+            self._asked_store = True
+            self.system.store.after_recomputes(self._store_idle)  # at once if it is idle
+        if self._waiting:
+            self._cap = asyncio.get_running_loop().call_later(BATCH_MAX_WAIT_S, self._flush)
+
+    def _store_idle(self) -> None:
+        self._asked_store = False
+        self._flush()
 
     def _flush(self) -> None:
         self._waiting = False
+        if self._cap is not None:
+            self._cap.cancel()
+            self._cap = None
         if not self._sending and self._queued:
             self._sending = True
             background_tasks.create(self._send(), name="wh_live")
