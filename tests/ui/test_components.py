@@ -1,10 +1,18 @@
-"""What every page prints the same way: hours, shares, money and week labels (SPEC §7)."""
+"""What every page prints the same way: hours, shares, money, week labels and table columns
+(SPEC §7)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from workshub.ui.components import fmt_hours, fmt_money, fmt_pct, fmt_per_hour, week_label
+from workshub.ui.components import (
+    column,
+    fmt_hours,
+    fmt_money,
+    fmt_pct,
+    fmt_per_hour,
+    week_label,
+)
 
 
 def test_hours_and_shares_round_half_up_with_a_dash_for_nothing() -> None:
@@ -31,3 +39,14 @@ def test_week_labels_name_this_and_last_week_and_a_year_only_when_not_this_one()
     assert week_label(date(2026, 11, 16), current) == "Last week · 16–22 Nov"
     assert week_label(date(2026, 10, 26), current) == "26 Oct – 1 Nov"
     assert week_label(date(2025, 12, 29), date(2026, 1, 5)) == "Last week · 29 Dec 2025 – 4 Jan"
+
+
+def test_a_column_shows_its_field_and_sorts_only_when_asked() -> None:
+    assert column("hours", "Hours", "right") == {
+        "name": "hours",
+        "label": "Hours",
+        "field": "hours",
+        "align": "right",
+    }
+    assert column("name", "Name", sortable=True)["sortable"] is True
+    assert column("name", "Name")["align"] == "left"

@@ -9,6 +9,7 @@ from typing import Any
 
 from nicegui import ui
 
+from workshub.ui import components
 from workshub.ui.components import tid
 
 __all__ = [
@@ -43,8 +44,9 @@ EDIT_ARCHIVE_SLOT = r"""
 """
 
 
-def column(name: str, label: str, *, align: str = "left", sortable: bool = True) -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align, "sortable": sortable}
+def column(name: str, label: str, *, align: str = "left") -> dict[str, Any]:
+    """Admin lists sort by any column."""
+    return components.column(name, label, align, sortable=True)
 
 
 def action_slot(*actions: tuple[str, str, str]) -> str:

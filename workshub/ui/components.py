@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Kpi",
     "browser_paginated",
+    "column",
     "elapsed",
     "fmt_hours",
     "fmt_money",
@@ -188,6 +189,12 @@ def set_choices(select: ui.select, options: dict[Any, str], *, value: Any = None
     dict.__setitem__(select._props, "options", choices)
     select.value = value if value in select._values else None
     Element.update(select)  # ChoiceElement.update would rebuild (and wrap) the options
+
+
+def column(name: str, label: str, align: str = "left", *, sortable: bool = False) -> dict[str, Any]:
+    """A table column showing the row's field `name`."""
+    shown = {"name": name, "label": label, "field": name, "align": align}
+    return {**shown, "sortable": True} if sortable else shown
 
 
 def browser_paginated(table: ui.table) -> ui.table:

@@ -16,6 +16,7 @@ from workshub.app import System
 from workshub.domain.models import Role
 from workshub.domain.services.reference import list_clients
 from workshub.domain.timeutil import local_date, week_start
+from workshub.ui import components
 from workshub.ui.actions import read
 from workshub.ui.client_detail import client_detail
 from workshub.ui.client_widgets import CELL_SLOT, error_banners
@@ -77,7 +78,7 @@ def _client_row(client: dict[str, Any], *, currency: str, money_shown: bool) -> 
 
 def _clients_table(*, money_shown: bool) -> ui.table:
     def column(name: str, label: str, *, align: str = "right") -> dict[str, Any]:
-        return {"name": name, "label": label, "field": name, "align": align, "sortable": True}
+        return components.column(name, label, align, sortable=True)
 
     columns = [
         column("client", "Client", align="left"),

@@ -32,7 +32,7 @@ from workshub.domain.services.reference import list_projects
 from workshub.domain.timeutil import iso_utc, local_date, week_start
 from workshub.domain.uow import UnitOfWork
 from workshub.ui.actions import Outcome, edit, new_request_id, read, write
-from workshub.ui.components import fmt_hours, fmt_pct, section, tid, week_options
+from workshub.ui.components import column, fmt_hours, fmt_pct, section, tid, week_options
 from workshub.ui.edit_ops import week_entry_ops
 from workshub.ui.edit_widgets import EntryDeletes, report_failure, saving_indicator
 from workshub.ui.form_widgets import FormDialog, FormField, confirm
@@ -191,10 +191,6 @@ TIME_OFF_ACTIONS = r"""
 """
 
 
-def _column(name: str, label: str, align: str = "left") -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align}
-
-
 def register(system: System) -> None:
     @ui.page("/timesheet", title="Timesheet · WorksHub", reconnect_timeout=60)
     async def timesheet_page(week: str | None = None) -> RedirectResponse | None:
@@ -331,12 +327,12 @@ class TimesheetPage:
             self.entries = tid(
                 ui.table(
                     columns=[
-                        _column("day", "Day"),
-                        _column("project", "Project"),
-                        _column("start", "Start"),
-                        _column("end", "End"),
-                        _column("hours", "Hours", "right"),
-                        _column("note", "Note") | {"classes": "gt-xs", "headerClasses": "gt-xs"},
+                        column("day", "Day"),
+                        column("project", "Project"),
+                        column("start", "Start"),
+                        column("end", "End"),
+                        column("hours", "Hours", "right"),
+                        column("note", "Note") | {"classes": "gt-xs", "headerClasses": "gt-xs"},
                         {"name": "actions", "label": "", "field": "id", "align": "right"},
                     ],
                     rows=[],
@@ -362,8 +358,8 @@ class TimesheetPage:
             self.time_off = tid(
                 ui.table(
                     columns=[
-                        _column("day", "Day"),
-                        _column("hours", "Hours", "right"),
+                        column("day", "Day"),
+                        column("hours", "Hours", "right"),
                         {"name": "actions", "label": "", "field": "id", "align": "right"},
                     ],
                     rows=[],

@@ -29,6 +29,7 @@ from workshub.ui.client_widgets import NO_DATA_SLOT
 from workshub.ui.components import (
     Kpi,
     browser_paginated,
+    column,
     elapsed,
     fmt_hours,
     instant,
@@ -223,11 +224,11 @@ class TodayPage:
             self.entries = tid(
                 ui.table(
                     columns=[
-                        _column("project", "Project"),
-                        _column("start", "Start"),
-                        _column("end", "End"),
-                        _column("hours", "Hours", "right"),
-                        _column("note", "Note") | {"classes": "gt-xs", "headerClasses": "gt-xs"},
+                        column("project", "Project"),
+                        column("start", "Start"),
+                        column("end", "End"),
+                        column("hours", "Hours", "right"),
+                        column("note", "Note") | {"classes": "gt-xs", "headerClasses": "gt-xs"},
                         {"name": "actions", "label": "", "field": "id", "align": "right"},
                     ],
                     rows=[],
@@ -249,11 +250,11 @@ class TodayPage:
             self.tasks = tid(
                 ui.table(
                     columns=[
-                        _column("title", "Task"),
-                        _column("project", "Project")
+                        column("title", "Task"),
+                        column("project", "Project")
                         | {"classes": "gt-xs", "headerClasses": "gt-xs"},
-                        _column("due_on", "Due"),
-                        _column("status", "Status"),
+                        column("due_on", "Due"),
+                        column("status", "Status"),
                     ],
                     rows=[],
                     row_key="id",
@@ -547,10 +548,6 @@ class TodayPage:
             request_id=f"task.status:{task_id}:{version}:{status}",
         )
         report_failure(self.client, outcome, what="The task")
-
-
-def _column(name: str, label: str, align: str = "left") -> dict[str, Any]:
-    return {"name": name, "label": label, "field": name, "align": align}
 
 
 def _local_day(iso: str, system: System) -> date:
