@@ -4,6 +4,7 @@ and hands them to the API and the pages. Nothing is built at import time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from workshub.domain.events import EventHub
 from workshub.domain.models import Team
 from workshub.domain.org import OrgSettings, ensure_org_settings
 from workshub.domain.project_history import ProjectHistory
+from workshub.live.governor import govern
 from workshub.live.jobs import default_jobs
 from workshub.live.scheduler import JobSpec, LiveScheduler, build_scheduler, shutdown, start
 from workshub.live.store import LiveStore
@@ -45,6 +47,7 @@ class System:
     scheduler: LiveScheduler | None = None
     extras: dict[str, object] = field(default_factory=dict)
     _detach_store: Callable[[], None] | None = None
+    _governor: asyncio.Task[None] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -120,9 +123,15 @@ async def start_live(system: System, *, jobs: Iterable[JobSpec] = ()) -> None:
     all_jobs = [*default_jobs(system), *jobs]
     system.scheduler = build_scheduler(system.store, clock=system.clock, jobs=all_jobs)
     start(system.scheduler)
+    system._governor = asyncio.create_task(govern(system.store), name="live governor")
 
 
 async def stop_live(system: System) -> None:
+    if system._governor is not None:
+        system._governor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await system._governor
+        system._governor = None
     if system.scheduler is not None:
         await shutdown(system.scheduler)
         system.scheduler = None

@@ -25,7 +25,8 @@ from workshub.clock import FakeClock
 from workshub.domain.dashboards.keys import DashboardKey
 from workshub.domain.services import timer as timer_service
 from workshub.domain.uow import UnitOfWork
-from workshub.live.store import FOLLOW_UP_GAP_S
+from workshub.live.governor import MAX_GAP_S
+from workshub.ui import broadcast
 from workshub.ui.broadcast import EVENT, Broadcaster, broadcaster
 from workshub.ui.optimistic import SetField
 
@@ -207,16 +208,18 @@ async def test_the_keys_one_write_changes_reach_each_page_as_one_emit(
     ui_system: System,
     sign_in: SignIn,
     batches: list[Sent],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A stop changes the team's timers, hours and KPIs: three keys, three messages, but one
     frame per page (the fan-out, per client and per emit, is most of a push's cost)."""
+    monkeypatch.setattr(broadcast, "BATCH_MAX_WAIT_S", 10.0)  # the store's idle decides here
     other = create_user()
     await sign_in(user, ui_org.manager_a, path="/team")
     await sign_in(other, ui_org.manager_a, path="/team")
     start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
     await settle(ui_system)
     await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer")
-    await asyncio.sleep(FOLLOW_UP_GAP_S)  # a write after a quiet spell: no recompute waits
+    await asyncio.sleep(MAX_GAP_S)  # a write after a quiet spell: no recompute waits
     batches.clear()
 
     clock.advance(hours=2)

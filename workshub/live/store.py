@@ -9,7 +9,8 @@ Under a stream of writes a change-driven recompute (a follow-up, or an event's o
 sooner than `follow_up_gap_s` after the key's previous recompute began, and events while it
 waits join it: each key then recomputes and pushes at most ~10 times a second however fast the
 writes come, instead of once per write, which would leave the process no time for the writes
-themselves (SPEC §9 writes). An event after a quiet spell still recomputes at once.
+themselves (SPEC §9 writes). An event after a quiet spell still recomputes at once. Under
+overload `workshub.live.governor` stretches the gap (up to 400 ms) while the process is busy.
 
 All state is touched only on the event loop. The computation itself is injected (sync, does
 database work) and always runs in a worker thread, never on the loop.
@@ -150,7 +151,7 @@ class LiveStore:
         self._load_team_leads = team_leads
         self._random = random
         self._manual_interval_s = manual_interval_s
-        self._follow_up_gap_s = follow_up_gap_s
+        self.follow_up_gap_s = follow_up_gap_s
         self._retry_base_s = retry_base_s
         self._retry_max_s = retry_max_s
         self._entries: dict[DashboardKey, _Entry] = {}
@@ -290,7 +291,7 @@ class LiveStore:
 
     def _pause(self, entry: _Entry) -> float:
         """How long a change-driven recompute waits: until the gap after the last one began."""
-        return max(0.0, entry.began + self._follow_up_gap_s - time.monotonic())
+        return max(0.0, entry.began + self.follow_up_gap_s - time.monotonic())
 
     def attach(self, hub: EventHub) -> Callable[[], None]:
         """Recompute the affected keys after every domain event; returns the detach function.
