@@ -38,13 +38,12 @@ def settle_startup() -> None:
     log.info("froze %d start-up objects out of the garbage collector", gc.get_freeze_count())
 
 
-def collect_fully() -> float:
-    """One full collection; returns its pause in ms."""
+def collect_fully() -> None:
+    """One full collection, logged with what it freed and how long it paused the process."""
     started = time.perf_counter()
     found = gc.collect()
     pause_ms = (time.perf_counter() - started) * 1000
     log.info("full garbage collection: %d objects freed, %.0f ms", found, pause_ms)
-    return pause_ms
 
 
 async def collect_periodically(every_s: float = FULL_EVERY_S) -> None:
