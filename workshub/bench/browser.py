@@ -1,9 +1,10 @@
 """A NiceGUI page as a browser holds it, without the browser: GET the page, read its elements
-and socket query out of the HTML, connect python-socketio with that query (NiceGUI's implicit
-handshake), track message ids and ack them every 3 s as nicegui.js does.
+and socket query out of the HTML, connect a socket.io client (workshub.bench.wire) with that
+query (NiceGUI's implicit handshake), track message ids and ack them every 3 s as nicegui.js
+does.
 
-The page GET and the socket use separate connections (httpx, then aiohttp), like a browser: a
-socket that reuses the GET's connection is closed by the server after a few seconds.
+The page GET and the socket use separate connections, like a browser: a socket that reuses the
+GET's connection is closed by the server after a few seconds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import socketio
+
+from workshub.bench.wire import SocketIO, open_socket
 
 __all__ = [
     "LoadedPage",
@@ -104,7 +106,7 @@ class PageSocket:
     reconnects: int = 0
     _acked: int = -1
     _closing: bool = False
-    _sio: socketio.AsyncClient | None = None
+    _sio: SocketIO | None = None
     _ids: dict[str, str] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _waiters: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
@@ -131,18 +133,15 @@ class PageSocket:
 
     async def connect(self, *, timeout: float = 20.0) -> None:
         """Connect with the page's query: NiceGUI accepts it as the (implicit) handshake."""
-        sio = socketio.AsyncClient(reconnection=False)
-        sio.on("*", self._received)
-        sio.on("disconnect", self._dropped)
         headers = {"Cookie": self.cookie} if self.cookie else {}
-        await sio.connect(
+        self._sio = await open_socket(
             self._url(),
+            path=self.socket_path,
+            on_event=self._received,
+            on_close=self._dropped,
             headers=headers,
-            transports=["websocket"],
-            socketio_path=self.socket_path,
-            wait_timeout=timeout,
+            timeout=timeout,
         )
-        self._sio = sio
         if not self._tasks:
             self._spawn(self._ack_loop())
 
@@ -151,7 +150,7 @@ class PageSocket:
         assert self._sio is not None
         element = self.page.elements[element_id]
         listener = next(e for e in element.get("events", []) if e["type"] == event_type)
-        await self._sio.emit(
+        self._sio.emit(
             "event",
             {
                 "id": int(element_id),
@@ -175,11 +174,10 @@ class PageSocket:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._sio is not None and self._sio.connected:
-            await self._sio.disconnect()
+        if self._sio is not None:
+            self._sio.close()
 
-    async def _received(self, message_type: str, payload: Any = None) -> None:
-        received_at = time.monotonic()
+    def _received(self, received_at: float, message_type: str, payload: Any) -> None:
         self.messages += 1
         if isinstance(payload, dict):
             message_id = payload.pop("_id", None)
@@ -194,7 +192,7 @@ class PageSocket:
             if waiter is not None and not waiter.done():
                 waiter.set_result(payload)
 
-    def _dropped(self, *_: Any) -> None:
+    def _dropped(self) -> None:
         if self._closing:
             return
         self.drops.append(time.monotonic())
@@ -205,7 +203,7 @@ class PageSocket:
             await asyncio.sleep(RECONNECT_DELAY_S * random.uniform(0.5, 1.5))
             try:
                 await self.connect()
-            except (socketio.exceptions.ConnectionError, OSError):
+            except (OSError, TimeoutError):  # ConnectError is one
                 continue
             self.reconnects += 1
             return
@@ -221,7 +219,7 @@ class PageSocket:
             if self._acked >= self.next_message_id or not self.connected:
                 continue
             assert self._sio is not None
-            await self._sio.emit(
+            self._sio.emit(
                 "ack",
                 {"client_id": self.page.client_id, "next_message_id": self.next_message_id},
             )
