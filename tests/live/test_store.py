@@ -470,6 +470,25 @@ async def test_identical_data_keeps_its_version_and_pushes_nothing(
     assert len(everything) == 2  # the first snapshot: DataUpdated + TeamHealthUpdated
 
 
+async def test_a_re_read_that_finds_nothing_new_tells_how_new_it_is(
+    store: LiveStore, compute: FakeCompute
+) -> None:
+    """No push, but an edit waiting for a base as new as its write is confirmed by the
+    re-read: its subscribers hear (version, as_of) when as_of moved on."""
+    hub = EventHub()
+    store.attach(hub)
+    first = await store.get(TODAY_1)
+    pushed: list[DataUpdated] = []
+    reread: list[tuple[int, int]] = []
+    store.subscribe(TODAY_1, pushed.append, on_reread=lambda *seen: reread.append(seen))
+    hub.publish(NotificationRead(actor_id=1, notification_id=1, user_id=1))  # seq 1
+    await store.wait_idle()
+    assert pushed == [] and reread == [(first.version, 1)]
+    store.invalidate(TODAY_1)  # the same hub seq: nothing newer to tell
+    await store.wait_idle()
+    assert reread == [(first.version, 1)]
+
+
 async def test_unsubscribe_stops_pushes_and_counts_follow(
     store: LiveStore, compute: FakeCompute
 ) -> None:

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 ComputeFn = Callable[[DashboardKey, datetime], dict[str, Any]]
 KeyListener = Callable[[DataUpdated], None]
+RereadListener = Callable[[int, int], None]  # (version, as_of): re-read, nothing changed
 StorePush = DataUpdated | TeamHealthUpdated | NotificationCreatedPush
 StoreListener = Callable[[StorePush], None]
 TeamLeadsLoader = Callable[[], Mapping[int, int | None]]
@@ -104,6 +105,7 @@ def changed_fields(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dic
 class _Subscription:
     callback: KeyListener
     seen: int | None = None  # the last version delivered
+    on_reread: RereadListener | None = None
 
 
 @dataclass(eq=False)
@@ -217,17 +219,24 @@ class LiveStore:
     # --- subscriptions ----------------------------------------------------------------------
 
     def subscribe(
-        self, key: DashboardKey, callback: KeyListener, *, first: bool = False
+        self,
+        key: DashboardKey,
+        callback: KeyListener,
+        *,
+        first: bool = False,
+        on_reread: RereadListener | None = None,
     ) -> Callable[[], None]:
         """Push every new snapshot of `key` to `callback` (on the loop) as a `DataUpdated`.
 
         The first push to a subscriber holds every field; later ones only the changed fields.
         Seed the first render from `get`/`get_cached`. Returns the unsubscribe function.
         `first`: delivered before the subscribers already there (the broadcast that serves
-        many views runs before the views themselves).
+        many views runs before the views themselves). `on_reread(version, as_of)`: a recompute
+        found the data of `version` unchanged as of hub seq `as_of` — no push, but an edit
+        waiting for a base that new is confirmed by it.
         """
         entry = self._entry(key)
-        subscription = _Subscription(callback)
+        subscription = _Subscription(callback, on_reread=on_reread)
         if first:
             entry.subscriptions.insert(0, subscription)
         else:
@@ -380,6 +389,8 @@ class LiveStore:
         self._last_refresh[entry.key.type] = now
         if previous is not None and previous.data == data:  # same data: same version, no push
             entry.snapshot = replace(previous, computed_at=now, as_of=as_of)
+            if as_of > previous.as_of:
+                self._reread(entry, previous.version, as_of)
             return entry.snapshot
         self._version += 1
         snapshot = Snapshot(entry.key, self._version, now, as_of, data)
@@ -414,6 +425,14 @@ class LiveStore:
             health = TeamHealthUpdated(team_id=entry.key.scope_id)
             for listener in list(self._listeners):
                 _deliver(listener, health)
+
+    def _reread(self, entry: _Entry, version: int, as_of: int) -> None:
+        for subscription in list(entry.subscriptions):
+            if subscription.on_reread is not None:
+                try:
+                    subscription.on_reread(version, as_of)
+                except Exception:
+                    log.exception("re-read listener failed for %s", entry.key)
 
     def _push_notification(self, event: NotificationCreated) -> None:
         push = NotificationCreatedPush(

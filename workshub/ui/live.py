@@ -163,6 +163,9 @@ class LiveDashboard(Layered):
         self.shared = False
         self.pushing = False  # inside `_on_push`: the listeners see a pushed diff
         self.adopting = False  # inside `adopt`: the broadcast shows it, not the listeners
+        # the newest version the broadcaster will hand over (`promise`): the view's own
+        # subscription leaves that push to it
+        self.promised = 0
 
     def on_change(self, listener: OnChange, *, broadcast: bool = False) -> None:
         """`listener(data, changed)` now (once loaded) and on every change. A `broadcast`
@@ -177,7 +180,7 @@ class LiveDashboard(Layered):
     async def start(self) -> None:
         """Seed from the cache (or compute once), then follow pushes."""
         store = self.system.store
-        self._unsubscribe = store.subscribe(self.key, self._on_push)
+        self._unsubscribe = store.subscribe(self.key, self._on_push, on_reread=self._on_reread)
         try:
             snapshot = store.get_cached(self.key) or await store.get(self.key)
         except Exception as exc:  # the store logs; the page shows why
@@ -226,8 +229,24 @@ class LiveDashboard(Layered):
         self._show(None if first else base, fields_before, everything=first)
 
     def _on_push(self, update: DataUpdated) -> None:
+        if update.version <= max(self.version, self.promised):
+            return  # versions decide, not arrival order; a promised push comes by `adopt`
+        self.take(update)
+
+    def _on_reread(self, version: int, as_of: int) -> None:
+        """The store re-read the key as of `as_of` and found the data this view holds: the
+        edits waiting for a base that new are confirmed (without it they would wait for the
+        next change, or the overdue re-read)."""
+        if version != self.version or not self.layers.overlays or as_of <= self.layers.as_of:
+            return
+        fields_before = self.layers.fields()
+        if self.layers.merge_base({}, as_of=as_of):
+            self._show(None, fields_before)
+
+    def take(self, update: DataUpdated) -> None:
+        """Apply a push (a diff from the version this view holds, or every field)."""
         if update.version <= self.version:
-            return  # versions decide, not arrival order
+            return
         changed = self._visible(dict(update.changed))
         snapshot = self.system.store.peek(self.key)
         computed_at = iso_utc(snapshot.computed_at) if snapshot else self.computed_at
@@ -253,6 +272,14 @@ class LiveDashboard(Layered):
         self._stamp(update.version, computed_at, False)
         if changed:
             self._notify(changed)
+
+    def promise(self, version: int) -> bool:
+        """Whether the broadcaster may hand this view `version` later by `adopt` (no pending
+        edits, loaded, older); if so, the view's own subscription skips that push."""
+        if self.layers.overlays or self.loading or version <= self.version:
+            return False
+        self.promised = max(self.promised, version)
+        return True
 
     def adopt(
         self,
