@@ -64,8 +64,37 @@ async def showing_timers(page: User) -> None:
     )
 
 
+async def two_team_pages(
+    user: User, create_user: Callable[[], User], org: Org, sign_in: SignIn
+) -> User:
+    """`user` and a second page, both the same manager's /team, showing their timers."""
+    other = create_user()
+    for page in (user, other):
+        await sign_in(page, org.manager_a, path="/team")
+    for page in (user, other):
+        await showing_timers(page)
+    return other
+
+
 def timer_users(user: User) -> list[str]:
     return [row["user"] for row in the(user, "active-timers-list").rows]
+
+
+def timers_region(system: System, page: User) -> Any:
+    return next(
+        r
+        for groups in broadcaster(system).regions.values()
+        for members in groups.values()
+        for r in members
+        if r.name == "team.timers" and r.element is the(page, "active-timers-list")
+    )
+
+
+async def roll_back(region: Any, page: User) -> None:
+    """What a rollback event does to the page's own pending edit: the pushed timer shows."""
+    region.view.layers.rollback("pending-1")
+    region.view._show(None, frozenset({"timers"}))
+    await wait_for(lambda: timer_users(page) == ["Member.A"], what="the timer after rollback")
 
 
 async def test_one_message_per_key_reaches_every_manager_page(
@@ -76,11 +105,7 @@ async def test_one_message_per_key_reaches_every_manager_page(
     sign_in: SignIn,
     emits: list[Sent],
 ) -> None:
-    other = create_user()
-    await sign_in(user, ui_org.manager_a, path="/team")
-    await sign_in(other, ui_org.manager_a, path="/team")
-    for page in (user, other):
-        await showing_timers(page)
+    other = await two_team_pages(user, create_user, ui_org, sign_in)
     emits.clear()
 
     start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
@@ -165,19 +190,8 @@ async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_vi
     sign_in: SignIn,
     emits: list[Sent],
 ) -> None:
-    other = create_user()
-    await sign_in(user, ui_org.manager_a, path="/team")
-    await sign_in(other, ui_org.manager_a, path="/team")
-    await showing_timers(user)
-    await showing_timers(other)
-    hub = broadcaster(ui_system)
-    mine = next(
-        r
-        for groups in hub.regions.values()
-        for members in groups.values()
-        for r in members
-        if r.name == "team.timers" and r.element is the(other, "active-timers-list")
-    )
+    other = await two_team_pages(user, create_user, ui_org, sign_in)
+    mine = timers_region(ui_system, other)
     # an edit of this viewer's own, still pending, hides every timer on their page
     mine.view.layers.add("pending-1", [SetField("timers", [])], now=0.0)
     emits.clear()
@@ -195,9 +209,7 @@ async def test_a_page_with_its_own_pending_edit_is_left_out_and_shown_its_own_vi
     assert timer_users(other) == []  # its own view: the pending edit on top of the new base
     assert mine.view.layers.base["timers"][0]["user"] == "Member.A"
 
-    mine.view.layers.rollback("pending-1")
-    mine.view._show(None, frozenset({"timers"}))  # what a rollback event does
-    await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer after rollback")
+    await roll_back(mine, other)
 
 
 async def test_the_keys_one_write_changes_reach_each_page_as_one_emit(
@@ -302,16 +314,6 @@ async def test_a_store_that_never_goes_idle_holds_a_batch_only_briefly(
     assert [[m["v"] for m in data] for _, data, _ in batches] == [[2], [3]]
 
 
-def timers_region(system: System, page: User) -> Any:
-    return next(
-        r
-        for groups in broadcaster(system).regions.values()
-        for members in groups.values()
-        for r in members
-        if r.name == "team.timers" and r.element is the(page, "active-timers-list")
-    )
-
-
 async def test_the_message_leaves_before_the_pages_are_brought_up_to_date(
     user: User,
     create_user: Callable[[], User],
@@ -322,25 +324,21 @@ async def test_the_message_leaves_before_the_pages_are_brought_up_to_date(
 ) -> None:
     """The per-page bookkeeping (each view and element taking the new version, ~15 µs a page)
     runs after the emit, not before it: the frames do not wait for it."""
-    other = create_user()
-    await sign_in(user, ui_org.manager_a, path="/team")
-    await sign_in(other, ui_org.manager_a, path="/team")
-    for page in (user, other):
-        await showing_timers(page)
-    seen_at_emit: list[tuple[int, list[Any]]] = []
+    other = await two_team_pages(user, create_user, ui_org, sign_in)
+    seen_at_emit: list[tuple[int, int]] = []  # (the message's version, the element's)
 
     async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
         for message in data if event == EVENT else []:
             if "active_timers" in message["k"]:
                 element = the(other, "active-timers-list")
-                seen_at_emit.append((message["v"], [element.props["data-wh-v"]]))
+                seen_at_emit.append((message["v"], element.props["data-wh-v"]))
 
     monkeypatch.setattr(core.sio, "emit", emit)
     start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
     await settle(ui_system)
     await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer adopted")
     ((version, before),) = seen_at_emit
-    assert before[0] < version  # not yet adopted when the message went out
+    assert before < version  # not yet adopted when the message went out
     assert the(other, "active-timers-list").props["data-wh-v"] == version
     assert timers_region(ui_system, other).view.version == version
 
@@ -356,11 +354,7 @@ async def test_an_edit_begun_while_the_message_was_going_out_shows_over_the_push
     """Between a push's message and the pages taking it, a viewer can start an edit of their
     own: their view then takes the push its own way, under the pending edit, and shows it
     once the edit is gone."""
-    other = create_user()
-    await sign_in(user, ui_org.manager_a, path="/team")
-    await sign_in(other, ui_org.manager_a, path="/team")
-    for page in (user, other):
-        await showing_timers(page)
+    other = await two_team_pages(user, create_user, ui_org, sign_in)
     mine = timers_region(ui_system, other)
 
     async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
@@ -376,9 +370,7 @@ async def test_an_edit_begun_while_the_message_was_going_out_shows_over_the_push
         what="the push in the edited view's base",
     )
     assert mine.view.version == timers_region(ui_system, user).view.version
-    mine.view.layers.rollback("pending-1")
-    mine.view._show(None, frozenset({"timers"}))  # what a rollback event does
-    await wait_for(lambda: timer_users(other) == ["Member.A"], what="the timer after rollback")
+    await roll_back(mine, other)
 
 
 async def test_a_page_reconnecting_before_the_bookkeeping_gets_the_new_state(
