@@ -28,6 +28,7 @@ from workshub.domain.uow import UnitOfWork
 from workshub.live.governor import MAX_GAP_S
 from workshub.ui import broadcast
 from workshub.ui.broadcast import EVENT, Broadcaster, broadcaster
+from workshub.ui.live import LiveDashboard
 from workshub.ui.optimistic import SetField
 
 Sent = tuple[str, Any, Any]  # event, data, rooms
@@ -397,3 +398,31 @@ async def test_a_page_reconnecting_before_the_bookkeeping_gets_the_new_state(
     await settle(ui_system)
     await wait_for(lambda: bool(resent), what="the emit")
     assert resent == [["Member.A"]]
+
+
+async def test_a_region_switched_to_another_key_before_the_bookkeeping_keeps_its_new_key(
+    user: User,
+    ui_org: Org,
+    ui_system: System,
+    sign_in: SignIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A picker can move a region to another key between a push's message and the pages
+    taking it: the push of the old key must not land in the new key's view or element."""
+    await sign_in(user, ui_org.manager_a, path="/team")
+    await showing_timers(user)
+    region = timers_region(ui_system, user)
+    other_team = DashboardKey("active_timers", "team", ui_org.team_b.id or 0)
+    switched = LiveDashboard(ui_system, other_team, region.view.viewer)  # not started yet
+
+    async def emit(event: str, data: Any = None, room: Any = None, **_: Any) -> None:
+        if region.view is not switched and event == EVENT:
+            broadcaster(ui_system).move(region, switched)
+
+    monkeypatch.setattr(core.sio, "emit", emit)
+    start_timer(ui_system, ui_org.member_a, ui_org.project_a.id or 0)
+    await settle(ui_system)
+    await wait_for(lambda: region.view is switched, what="the switch")
+    await asyncio.sleep(0.1)  # the bookkeeping after the emit has run
+    assert switched.loading and switched.data == {}  # nothing of team A's push
+    assert region.shown == 0  # nor in its element, which now shows team B's timers

@@ -240,7 +240,7 @@ class Broadcaster:
             changed: dict[str, Any] = {}
             patches: dict[str, Patch] = {}
             rooms: set[str] = set()
-            taking: list[tuple[Region, Patch]] = []
+            taking: list[tuple[Region, LiveDashboard, Patch]] = []
             for (name, sees_money), members in groups.items():
                 if sees_money is not money:
                     continue
@@ -252,7 +252,7 @@ class Broadcaster:
                         continue  # pending edits or no first snapshot: its own path shows it
                     if patch is None:
                         patch = self._render(region, key, data, version)
-                    taking.append((region, patch))
+                    taking.append((region, region.view, patch))
                     rooms.add(region.client_id)
                 if patch is not None:
                     patches[name] = patch
@@ -326,14 +326,13 @@ class _Adoption:
     data: dict[str, Any]  # visible to the group's viewers, shared
     changed: dict[str, Any]
     computed_at: str | None
-    regions: list[tuple[Region, Patch]]
+    regions: list[tuple[Region, LiveDashboard, Patch]]  # each with the view it had then
 
     def apply(self, live_clients: Mapping[str, list[Region]]) -> None:
         update, version = self.update, self.update.version
-        for region, patch in self.regions:
-            view = region.view
-            if region.client_id not in live_clients:
-                continue  # its page closed
+        for region, view, patch in self.regions:
+            if region.client_id not in live_clients or region.view is not view:
+                continue  # its page closed, or switched the region to another key
             if view.data is not self.data:  # not adopted through another region of the view
                 if view.version >= version:
                     continue  # it already shows this version or a newer one its own way
