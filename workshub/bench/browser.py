@@ -203,7 +203,7 @@ class PageSocket:
             await asyncio.sleep(RECONNECT_DELAY_S * random.uniform(0.5, 1.5))
             try:
                 await self.connect()
-            except (OSError, TimeoutError):  # ConnectError is one
+            except OSError:  # a refused or timed-out connect (ConnectError, TimeoutError)
                 continue
             self.reconnects += 1
             return

@@ -95,21 +95,21 @@ class SocketIO(asyncio.Protocol):
             return
         offset, end = 0, len(buffer)
         while end - offset >= 2:
-            first, second = buffer[offset], buffer[offset + 1] & 0x7F
+            first, length = buffer[offset], buffer[offset + 1] & 0x7F
             start = offset + 2
-            if second == 126:
+            if length == 126:
                 if end - start < 2:
                     break
-                second = int.from_bytes(buffer[start : start + 2], "big")
+                length = int.from_bytes(buffer[start : start + 2], "big")
                 start += 2
-            elif second == 127:
+            elif length == 127:
                 if end - start < 8:
                     break
-                second = int.from_bytes(buffer[start : start + 8], "big")
+                length = int.from_bytes(buffer[start : start + 8], "big")
                 start += 8
-            if end - start < second:
+            if end - start < length:
                 break
-            offset = start + second
+            offset = start + length
             self._frame(received_at, first, bytes(buffer[start:offset]))
         del buffer[:offset]
 

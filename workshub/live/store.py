@@ -390,7 +390,7 @@ class LiveStore:
         if previous is not None and previous.data == data:  # same data: same version, no push
             entry.snapshot = replace(previous, computed_at=now, as_of=as_of)
             if as_of > previous.as_of:
-                self._reread(entry, previous.version, as_of)
+                self._announce_reread(entry, previous.version, as_of)
             return entry.snapshot
         self._version += 1
         snapshot = Snapshot(entry.key, self._version, now, as_of, data)
@@ -426,7 +426,7 @@ class LiveStore:
             for listener in list(self._listeners):
                 _deliver(listener, health)
 
-    def _reread(self, entry: _Entry, version: int, as_of: int) -> None:
+    def _announce_reread(self, entry: _Entry, version: int, as_of: int) -> None:
         for subscription in list(entry.subscriptions):
             if subscription.on_reread is not None:
                 try:
