@@ -324,7 +324,7 @@ def test_token_owner_reads_only_and_touch_token_writes_once_a_minute(
     with Session(system.engine) as session:
         owner = accounts.token_owner(session, plain, now=clock.now())
         assert accounts.token_owner(session, plain + "x", now=clock.now()) is None
-    assert owner is not None and owner.user.id == person.id and owner.touch_due
+    assert owner is not None and owner.user_id == person.id and owner.touch_due
     assert fresh(system, ApiToken, row.id).last_used_at is None  # type: ignore[attr-defined]
     assert accounts.touch_token(system.engine, row.id, now=clock.now())
     clock.advance(seconds=30)

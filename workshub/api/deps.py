@@ -78,7 +78,7 @@ def _token_caller(system: System, token: str) -> Caller:
         # One statement (two for a team lead): no transaction around it on SQLite.
         session.connection(execution_options={"sqlite_begin": None})
         owner = accounts.token_owner(session, token, now=now)
-        viewer = load_viewer(session, owner.user.id) if owner and owner.user.id else None
+        viewer = load_viewer(session, owner.user_id) if owner is not None else None
     if owner is None or viewer is None:
         raise Unauthenticated("The token is invalid, expired or revoked.")
     if owner.touch_due:  # with the read connection back in the pool

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CompoundSelect, union
+from sqlalchemy import CompoundSelect, bindparam, union
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from workshub.domain.models import Client, Project, Role, Team, TimeEntry, User
@@ -61,8 +62,24 @@ class Viewer:
         return None
 
 
+# Every request reloads its viewer (SPEC §2): Core statements built once, not the ORM's
+# identity map, which costs several times the query on this hot path (SPEC §9).
+_USER = User.__table__  # type: ignore[attr-defined]
+_TEAM = Team.__table__  # type: ignore[attr-defined]
+_VIEWER = sa_select(
+    _USER.c.id,
+    _USER.c.name,
+    _USER.c.email,
+    _USER.c.role,
+    _USER.c.team_id,
+    _USER.c.is_active,
+    _USER.c.session_version,
+).where(_USER.c.id == bindparam("user_id"))
+_LED_TEAMS = sa_select(_TEAM.c.id).where(_TEAM.c.lead_id == bindparam("user_id"))
+
+
 def led_team_ids(session: Session, user_id: int) -> frozenset[int]:
-    rows = session.exec(select(Team.id).where(Team.lead_id == user_id)).all()
+    rows = session.connection().execute(_LED_TEAMS, {"user_id": user_id}).scalars()
     return frozenset(r for r in rows if r is not None)
 
 
@@ -70,8 +87,8 @@ def load_viewer(
     session: Session, user_id: int, *, session_version: int | None = None
 ) -> Viewer | None:
     """The active user as a viewer, or None (gone, deactivated, or the session is outdated)."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or user.id is None:
+    user = session.connection().execute(_VIEWER, {"user_id": user_id}).first()
+    if user is None or not user.is_active:
         return None
     if session_version is not None and session_version != user.session_version:
         return None

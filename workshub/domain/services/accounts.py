@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.dml import Update
@@ -183,11 +184,24 @@ def find_api_token(session: Session, token: str, *, now: datetime) -> ApiToken |
 
 @dataclass(frozen=True, slots=True)
 class TokenOwner:
-    """Who a bearer token belongs to, and whether its last_used_at is due for a write."""
+    """Whose a bearer token is, and whether its last_used_at is due for a write."""
 
-    user: User
+    user_id: int
     token_id: int
     touch_due: bool
+
+
+# Every API call with a token runs this lookup: a Core statement built once (SPEC §9).
+_TOKEN = ApiToken.__table__  # type: ignore[attr-defined]
+_USER = User.__table__  # type: ignore[attr-defined]
+_TOKEN_OWNER = (
+    core_select(
+        _TOKEN.c.id, _TOKEN.c.expires_at, _TOKEN.c.last_used_at, _USER.c.id.label("user_id")
+    )
+    .join(_USER, _USER.c.id == _TOKEN.c.user_id)
+    .where(_TOKEN.c.token_sha256 == bindparam("token_sha256"))
+    .where(_USER.c.is_active.is_(True))
+)
 
 
 def token_owner(session: Session, token: str, *, now: datetime) -> TokenOwner | None:
@@ -195,18 +209,11 @@ def token_owner(session: Session, token: str, *, now: datetime) -> TokenOwner | 
     caller touches the token with `touch_token` once this session is done)."""
     if not isinstance(token, str) or not 0 < len(token) <= 200:
         return None
-    found = session.exec(
-        select(ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, User)
-        .join(User, col(User.id) == ApiToken.user_id)
-        .where(ApiToken.token_sha256 == hash_token(token))
-    ).first()
-    if found is None:
+    found = session.connection().execute(_TOKEN_OWNER, {"token_sha256": hash_token(token)}).first()
+    if found is None or (found.expires_at is not None and found.expires_at <= now):
         return None
-    token_id, expires_at, last_used_at, user = found
-    if token_id is None or (expires_at is not None and expires_at <= now) or not user.is_active:
-        return None
-    due = last_used_at is None or now - last_used_at >= TOKEN_TOUCH_INTERVAL
-    return TokenOwner(user=user, token_id=token_id, touch_due=due)
+    due = found.last_used_at is None or now - found.last_used_at >= TOKEN_TOUCH_INTERVAL
+    return TokenOwner(user_id=found.user_id, token_id=found.id, touch_due=due)
 
 
 def touch_token(engine: Engine, token_id: int, *, now: datetime) -> bool:
@@ -237,7 +244,7 @@ def authenticate_token(session: Session, token: str, *, now: datetime) -> User |
         return None
     if owner.touch_due:
         touch_token(_engine_of(session), owner.token_id, now=now)
-    return owner.user
+    return session.get(User, owner.user_id)
 
 
 def revoke_token(uow: UnitOfWork, *, token_id: int, user_id: int | None = None) -> None:

@@ -43,7 +43,7 @@ def create_entry(
     owner_id = viewer.id if user_id is None else user_id
     if owner_id != viewer.id:
         require_manage(viewer, session.get(User, owner_id), what="user")
-    project = trackable_project(session, project_id)
+    project = trackable_project(session, project_id, user_id=owner_id)
     started, ended, duration = _span(started_at, ended_at, now=uow.now)
     entry = TimeEntry(
         user_id=owner_id,
@@ -85,7 +85,7 @@ def update_entry(
     before = entry_public(entry, money=True)
     before_ref = entry_ref(session, entry)
     if project_id is not None and project_id != entry.project_id:
-        trackable_project(session, project_id)
+        trackable_project(session, project_id, user_id=entry.user_id)
         entry.project_id = project_id
     if note is not None:
         entry.note = text_field(note, field="note", max_length=NOTE_MAX)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from workshub.domain.errors import NoRunningTimer, VersionConflict
 from workshub.domain.events import EntryRef, TimeEntryStarted, TimeEntryStopped
@@ -19,7 +21,9 @@ from workshub.domain.models import Notification, Project, TimeEntry, User
 from workshub.domain.scope import Viewer
 from workshub.domain.services.common import (
     NOTE_MAX,
+    TrackableProject,
     audit_entry,
+    bill_rate,
     entry_ref,
     require_manage,
     text_field,
@@ -49,28 +53,65 @@ LONG_TIMER_AFTER = timedelta(hours=10)
 AUTO_STOP_SUFFIX = "[auto-stopped]"
 
 
+# The timer path reads and writes with Core statements built once, on the unit of work's
+# connection: a start or stop is the hottest write there is (SPEC §9: 250 a second with 200
+# dashboards open), and the ORM's identity map and flush cost several times the SQL itself.
+# Entries come back as detached `TimeEntry` values; nothing here is left in the session.
+_ENTRY = TimeEntry.__table__  # type: ignore[attr-defined]
+_RUNNING = (
+    select(_ENTRY)
+    .where(_ENTRY.c.user_id == bindparam("user_id"))
+    .where(_ENTRY.c.ended_at.is_(None))
+    .with_for_update()
+)
+# The running entries by the partial index `ux_entry_one_running` (one row per person who is
+# tracking), then the cutoff. Given the cutoff and the order directly, SQLite's planner walked
+# `ix_entry_started` through the whole history instead (~1 s at 850k entries, with the write
+# lock held, twice a minute).
+_RUNNING_SINCE = (
+    select(_ENTRY)
+    .where(_ENTRY.c.id.in_(select(_ENTRY.c.id).where(_ENTRY.c.ended_at.is_(None))))
+    .where(_ENTRY.c.started_at <= bindparam("cutoff"))
+    .order_by(_ENTRY.c.started_at, _ENTRY.c.id)
+)
+_CLOSE = (
+    update(_ENTRY)
+    .where(_ENTRY.c.id == bindparam("entry_id"))
+    .values(
+        ended_at=bindparam("new_ended_at"),
+        duration_s=bindparam("new_duration_s"),
+        bill_rate=bindparam("new_bill_rate"),
+        note=bindparam("new_note"),
+        version=bindparam("new_version"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+_INSERT = insert(_ENTRY)
+_PROJECT = Project.__table__  # type: ignore[attr-defined]
+_PLACE = select(_PROJECT.c.client_id, _PROJECT.c.billing_model).where(
+    _PROJECT.c.id == bindparam("project_id")
+)
+
+
+def _entries(session: Session, statement: Any, params: dict[str, Any]) -> list[TimeEntry]:
+    return [TimeEntry(**row._mapping) for row in session.connection().execute(statement, params)]
+
+
 def running_entry(session: Session, user_id: int) -> TimeEntry | None:
     """The person's running entry, locked for this transaction (PostgreSQL; SQLite's writers
     are serialised by BEGIN IMMEDIATE anyway)."""
-    return session.exec(
-        select(TimeEntry)
-        .where(TimeEntry.user_id == user_id)
-        .where(col(TimeEntry.ended_at).is_(None))
-        .with_for_update()
-    ).first()
+    found = _entries(session, _RUNNING, {"user_id": user_id})
+    return found[0] if found else None
 
 
 def bill_rate_for(session: Session, entry: TimeEntry) -> float | None:
     """The rate in force now: the project's, else the person's (fixed on stop and on save)."""
-    project = session.get(Project, entry.project_id)
-    if project is not None and project.bill_rate is not None:
-        return project.bill_rate
-    person = session.get(User, entry.user_id)
-    return person.bill_rate if person else None
+    return bill_rate(session, project_id=entry.project_id, user_id=entry.user_id)
 
 
 def close_entry(uow: UnitOfWork, entry: TimeEntry, *, at: datetime, auto: bool = False) -> bool:
-    """Stops a running entry at `at` in whole seconds (at least 1 s, at most 24 h).
+    """Stops a running entry at `at` in whole seconds (at least 1 s, at most 24 h), in the
+    database and on `entry` (a detached value, as `running_entry` returns it).
 
     A timer that ran past 24 h ends at started_at + 24 h with the "[auto-stopped]" suffix, as
     the scheduler would have stopped it. Returns whether it was cut that way.
@@ -78,7 +119,6 @@ def close_entry(uow: UnitOfWork, entry: TimeEntry, *, at: datetime, auto: bool =
     seconds = int((at - entry.started_at).total_seconds())
     capped = auto or seconds > MAX_ENTRY.total_seconds()
     duration = max(1, min(seconds, int(MAX_ENTRY.total_seconds())))
-    # The rate first: its lookup would flush a half-changed entry as an UPDATE of its own.
     entry.bill_rate = bill_rate_for(uow.session, entry)
     entry.ended_at = entry.started_at + timedelta(seconds=duration)
     entry.duration_s = duration
@@ -86,8 +126,26 @@ def close_entry(uow: UnitOfWork, entry: TimeEntry, *, at: datetime, auto: bool =
         entry.note = f"{entry.note} {AUTO_STOP_SUFFIX}".lstrip()
     entry.version += 1
     entry.updated_at = uow.now
-    uow.session.add(entry)
+    uow.session.connection().execute(
+        _CLOSE,
+        {
+            "entry_id": entry.id,
+            "new_ended_at": entry.ended_at,
+            "new_duration_s": entry.duration_s,
+            "new_bill_rate": entry.bill_rate,
+            "new_note": entry.note,
+            "new_version": entry.version,
+            "new_updated_at": entry.updated_at,
+        },
+    )
     return capped
+
+
+def _insert(session: Session, entry: TimeEntry) -> int:
+    values = entry.model_dump(exclude={"id"})
+    inserted = session.connection().execute(_INSERT, values).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
 
 
 def start_timer(
@@ -100,7 +158,7 @@ def start_timer(
 ) -> TimeEntry:
     """Starts the viewer's timer now; a running one is stopped first (a switch)."""
     session = uow.session
-    project = trackable_project(session, project_id)
+    project = trackable_project(session, project_id, user_id=viewer.id)
     note = text_field(note, field="note", max_length=NOTE_MAX)
     stopped = running_entry(session, viewer.id)
     if stopped is not None:
@@ -111,15 +169,14 @@ def start_timer(
         started_at=uow.now.replace(microsecond=0),
         note=note,
         billable=project.default_billable if billable is None else billable,
+        bill_rate=project.bill_rate,  # provisional: fixed again on stop
         source="timer",
         created_at=uow.now,
         updated_at=uow.now,
     )
-    entry.bill_rate = bill_rate_for(session, entry)  # provisional: fixed again on stop
     try:
         with session.begin_nested():
-            session.add(entry)
-            session.flush()
+            entry.id = _insert(session, entry)
     except IntegrityError as error:
         if "unique" not in str(error.orig).lower():
             raise
@@ -130,14 +187,13 @@ def start_timer(
             "Another timer started at the same moment; it is running now.",
             current=entry_public(winner) if winner is not None else None,
         ) from None
-    assert entry.id is not None
     audit_entry(uow, "timer.start", entry)
     uow.emit(
         TimeEntryStarted(
             actor_id=viewer.id,
             request_id=uow.request_id,
             entry_id=entry.id,
-            entry=_own_ref(uow, viewer, entry),
+            entry=_own_ref(uow, viewer, entry, project=project),
             stopped=_own_ref(uow, viewer, stopped) if stopped is not None else None,
         )
     )
@@ -158,19 +214,29 @@ def stop_timer(uow: UnitOfWork, viewer: Viewer, *, user_id: int | None = None) -
     return entry
 
 
-def _own_ref(uow: UnitOfWork, viewer: Viewer, entry: TimeEntry) -> EntryRef:
+def _own_ref(
+    uow: UnitOfWork, viewer: Viewer, entry: TimeEntry, *, project: TrackableProject | None = None
+) -> EntryRef:
     """`entry_ref`, without loading the person again when the entry is the viewer's own (the
-    viewer was loaded for this request, team included)."""
+    viewer was loaded for this request, team included), nor the project when it is known."""
     if entry.user_id != viewer.id:
         return entry_ref(uow.session, entry)
-    project = uow.session.get(Project, entry.project_id)
+    client_id: int | None = None
+    billing_model: str | None = None
+    if project is not None:
+        client_id, billing_model = project.client_id, project.billing_model
+    else:
+        place = uow.session.connection().execute(_PLACE, {"project_id": entry.project_id})
+        row = place.first()
+        if row is not None:
+            client_id, billing_model = row.client_id, row.billing_model
     return EntryRef(
         user_id=entry.user_id,
         team_id=viewer.team_id,
         project_id=entry.project_id,
-        client_id=project.client_id if project else None,
+        client_id=client_id,
         started_at=entry.started_at,
-        billing_model=project.billing_model if project else None,
+        billing_model=billing_model,
     )
 
 
@@ -204,18 +270,8 @@ def _emit_stopped(
 
 
 def _running_since(session: Session, cutoff: datetime, *, lock: bool) -> Sequence[TimeEntry]:
-    # The running entries by the partial index `ux_entry_one_running` (one row per person who
-    # is tracking), then the cutoff. Given the cutoff and the order directly, SQLite's planner
-    # walked `ix_entry_started` through the whole history instead (~1 s at 850k entries, with
-    # the write lock held, twice a minute).
-    running = select(TimeEntry.id).where(col(TimeEntry.ended_at).is_(None))
-    query = (
-        select(TimeEntry)
-        .where(col(TimeEntry.id).in_(running))
-        .where(TimeEntry.started_at <= cutoff)
-        .order_by(col(TimeEntry.started_at), col(TimeEntry.id))
-    )
-    return session.exec(query.with_for_update() if lock else query).all()
+    statement = _RUNNING_SINCE.with_for_update() if lock else _RUNNING_SINCE
+    return _entries(session, statement, {"cutoff": cutoff})
 
 
 def auto_stop_long_timers(
