@@ -24,6 +24,7 @@ from workshub.domain.events import EventHub
 from workshub.domain.models import Team
 from workshub.domain.org import OrgSettings, ensure_org_settings
 from workshub.domain.project_history import ProjectHistory
+from workshub.domain.services.accounts import TokenTouches
 from workshub.live.governor import govern
 from workshub.live.jobs import default_jobs
 from workshub.live.scheduler import JobSpec, LiveScheduler, build_scheduler, shutdown, start
@@ -44,6 +45,7 @@ class System:
     sign_in_throttle: SignInThrottle
     store: LiveStore
     history: ProjectHistory
+    touches: TokenTouches = field(default_factory=TokenTouches)
     scheduler: LiveScheduler | None = None
     extras: dict[str, object] = field(default_factory=dict)
     _detach_store: Callable[[], None] | None = None
@@ -135,6 +137,7 @@ async def stop_live(system: System) -> None:
     if system.scheduler is not None:
         await shutdown(system.scheduler)
         system.scheduler = None
+    await asyncio.to_thread(system.touches.flush, system.engine)  # the last token uses
     if system._detach_store is not None:
         system._detach_store()
         system._detach_store = None

@@ -1,5 +1,5 @@
 """The caller's lookup: one connection at a time, so a busy pool queues requests instead of
-deadlocking them (each holding one connection, waiting for a second to touch its token)."""
+deadlocking them; the token's use is recorded and written later, with others."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from workshub.clock import FakeClock
 from workshub.domain.models import ApiToken
 
 
-def test_a_token_lookup_with_a_due_touch_needs_one_connection(
+def test_a_token_lookup_needs_one_connection_and_its_use_is_written_by_the_flush(
     engine: Engine, clock: FakeClock, tmp_path: Path
 ) -> None:
     org = build_org(engine)
@@ -29,8 +29,17 @@ def test_a_token_lookup_with_a_due_touch_needs_one_connection(
         system = make_system(tight, clock, tmp_path)
         caller = _token_caller(system, org.tokens[member.id])
         assert caller.viewer.id == member.id and caller.token == org.tokens[member.id]
-        with Session(tight) as session:
-            rows = session.exec(select(ApiToken).where(ApiToken.user_id == member.id)).all()
-        assert [row.last_used_at for row in rows] == [clock.now()]
+        assert last_used(tight, member.id) == [None]  # the request wrote nothing
+        assert system.touches.flush(tight) == 1
+        assert last_used(tight, member.id) == [clock.now()]
+        clock.advance(seconds=30)  # within the minute: recorded, not written again
+        _token_caller(system, org.tokens[member.id])
+        assert len(system.touches) == 0
     finally:
         tight.dispose()
+
+
+def last_used(engine: Engine, user_id: int) -> list[object]:
+    with Session(engine) as session:
+        rows = session.exec(select(ApiToken).where(ApiToken.user_id == user_id)).all()
+        return [row.last_used_at for row in rows]

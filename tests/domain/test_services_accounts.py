@@ -358,3 +358,31 @@ def test_token_owner_refuses_expired_tokens_and_deactivated_owners(
         session.commit()
     with Session(system.engine) as session:
         assert accounts.token_owner(session, lasting, now=clock.now()) is None
+
+
+def test_token_uses_are_written_together_once_a_minute_per_token(
+    system: System, clock: FakeClock
+) -> None:
+    ada, bob = f.user(system.engine, "ada@x.test"), f.user(system.engine, "bob@x.test")
+    assert ada.id is not None and bob.id is not None
+    with uow(system, ada.id) as work:
+        _, first = accounts.create_api_token(work, user_id=ada.id, name="a", expires_in_days=None)
+        _, second = accounts.create_api_token(work, user_id=bob.id, name="b", expires_in_days=None)
+    assert first.id is not None and second.id is not None
+    touches = accounts.TokenTouches()
+    touches.record(first.id, at=clock.now())
+    touches.record(second.id, at=clock.now() - timedelta(seconds=5))
+    touches.record(second.id, at=clock.now())  # the latest use of a token is the one written
+    assert len(touches) == 2 and touches.flush(system.engine) == 2 and len(touches) == 0
+    assert fresh(system, ApiToken, first.id).last_used_at == clock.now()  # type: ignore[attr-defined]
+    assert fresh(system, ApiToken, second.id).last_used_at == clock.now()  # type: ignore[attr-defined]
+    written = clock.now()
+    clock.advance(seconds=30)
+    touches.record(first.id, at=clock.now())
+    assert touches.flush(system.engine) == 0  # within the minute: unchanged
+    clock.advance(seconds=31)
+    touches.record(first.id, at=clock.now())
+    assert touches.flush(system.engine) == 1
+    assert fresh(system, ApiToken, first.id).last_used_at == clock.now()  # type: ignore[attr-defined]
+    assert fresh(system, ApiToken, second.id).last_used_at == written  # type: ignore[attr-defined]
+    assert touches.flush(system.engine) == 0  # nothing recorded: no transaction

@@ -486,6 +486,7 @@ def test_default_jobs_are_every_rule_with_its_interval(world: World) -> None:
         "health.freeze_weeks": 3600,
         "live.week_rollover": 60,
         "idempotency.purge": 3600,
+        "accounts.token_uses": 5,
     }
     assert [name for name, job in jobs.items() if job.run_now] == ["health.freeze_weeks"]
 

@@ -50,6 +50,7 @@ __all__ = [
     "freeze_weeks",
     "long_timers",
     "purge_idempotency_records",
+    "write_token_uses",
 ]
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 MINUTE_S = 60.0
 RULES_S = 300.0  # budget thresholds and red clients
 HOUR_S = 3600.0
+TOKEN_USES_S = 5.0  # how far an API token's last_used_at may lag
 CLIENT_KEY_TYPES = frozenset({"client_data", "client_health", "client_history"})
 
 
@@ -71,7 +73,13 @@ def default_jobs(system: System) -> list[JobSpec]:
         JobSpec("health.freeze_weeks", lambda: freeze_weeks(system), seconds=HOUR_S, run_now=True),
         JobSpec("live.week_rollover", rollover, seconds=MINUTE_S),
         JobSpec("idempotency.purge", lambda: purge_idempotency_records(system), seconds=HOUR_S),
+        JobSpec("accounts.token_uses", lambda: write_token_uses(system), seconds=TOKEN_USES_S),
     ]
+
+
+async def write_token_uses(system: System) -> int:
+    """Write the API tokens' recorded uses (`last_used_at`) in one transaction."""
+    return await asyncio.to_thread(system.touches.flush, system.engine)
 
 
 def _unit_of_work(system: System, name: str) -> UnitOfWork:
