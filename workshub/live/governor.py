@@ -19,7 +19,7 @@ __all__ = ["BUSY", "MAX_GAP_S", "gap_for", "govern"]
 
 BUSY = 0.7  # the process's CPU share (of one core) above which the gap grows
 MAX_GAP_S = 0.4
-SAMPLE_S = 0.5
+SAMPLE_S = 0.2
 
 
 def gap_for(cpu_share: float) -> float:

@@ -5,12 +5,14 @@ background recompute runs); concurrent requests for a key share one computation;
 recomputes exactly the keys that depend on it, leading-edge, with at most one follow-up; each new
 snapshot gets a process-wide version and only its changed top-level fields are pushed.
 
-Under a stream of writes a change-driven recompute (a follow-up, or an event's own) starts no
-sooner than `follow_up_gap_s` after the key's previous recompute began, and events while it
-waits join it: each key then recomputes and pushes at most ~10 times a second however fast the
+Under a stream of writes a change-driven recompute (a follow-up, or an event's own) starts
+about `follow_up_gap_s` after the key's previous recompute began, and events while it waits
+join it: each key then recomputes and pushes at most ~10 times a second however fast the
 writes come, instead of once per write, which would leave the process no time for the writes
-themselves (SPEC §9 writes). An event after a quiet spell still recomputes at once. Under
-overload `workshub.live.governor` stretches the gap (up to 400 ms) while the process is busy.
+themselves (SPEC §9 writes). Waiting keys join rounds planned one gap apart (`_pause`), so a
+stream of writes reaches each page as one frame per round. An event after a quiet spell still
+recomputes at once. Under overload `workshub.live.governor` stretches the gap (up to 400 ms)
+while the process is busy.
 
 All state is touched only on the event loop. The computation itself is injected (sync, does
 database work) and always runs in a worker thread, never on the loop.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random as _random
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -66,6 +69,7 @@ EditListener = Callable[[OptimisticUpdate | UpdateConfirmed], None]
 
 MANUAL_REFRESH_INTERVAL_S = 5.0
 FOLLOW_UP_GAP_S = 0.1
+JOIN_EARLY = 0.1  # of the gap: how much sooner a follow-up may begin to join a round
 RETRY_BASE_S = 1.0
 RETRY_MAX_S = 60.0
 TEAM_HEALTH_TYPES = frozenset({"metrics", "team_data"})
@@ -115,7 +119,7 @@ class _Entry:
     expires_at: float = 0.0
     inflight: asyncio.Task[Snapshot] | None = None
     begun: bool = False  # the inflight recompute has begun reading (a paced one waits first)
-    began: float = -1e9  # time.monotonic() when the last recompute began
+    began: float = -1e9  # time.monotonic() when the last recompute began (or was due to)
     follow_up: bool = False
     subscriptions: list[_Subscription] = field(default_factory=list)
     hits: int = 0
@@ -171,6 +175,7 @@ class LiveStore:
         self._hits = 0
         self._misses = 0
         self._computing = 0  # recomputes reading or storing right now
+        self._next_round: float | None = None  # when the latest planned follow-ups begin
         self._idle_callbacks: list[Callable[[], None]] = []
 
     # --- reads ------------------------------------------------------------------------------
@@ -299,8 +304,23 @@ class LiveStore:
         return True
 
     def _pause(self, entry: _Entry) -> float:
-        """How long a change-driven recompute waits: until the gap after the last one began."""
-        return max(0.0, entry.began + self.follow_up_gap_s - time.monotonic())
+        """How long a change-driven recompute waits: until the gap after the last one began,
+        then on to the next of the rounds planned one gap apart, so the keys a stream of writes
+        keeps changing recompute, and reach each page, together: one frame per page per round,
+        not one per key (that frame is most of a push's cost). It may begin `JOIN_EARLY` of
+        the gap early to join a round."""
+        now = time.monotonic()
+        gap = self.follow_up_gap_s
+        due = entry.began + gap
+        if due <= now or gap <= 0:
+            return 0.0
+        start = due
+        planned = self._next_round
+        if planned is not None:
+            rounds = max(0, math.ceil((due - gap * JOIN_EARLY - planned) / gap))
+            start = max(now, planned + rounds * gap)
+        self._next_round = start
+        return start - now
 
     def attach(self, hub: EventHub) -> Callable[[], None]:
         """Recompute the affected keys after every domain event; returns the detach function.
@@ -345,7 +365,8 @@ class LiveStore:
                 entry.follow_up = entry.follow_up or follow_up
             return entry.inflight
         entry.follow_up, entry.begun = False, False
-        task = asyncio.create_task(self._recompute(entry, delay), name=f"recompute {entry.key}")
+        at = time.monotonic() + delay
+        task = asyncio.create_task(self._recompute(entry, at), name=f"recompute {entry.key}")
         entry.inflight = task
         task.add_done_callback(partial(self._finished, entry))
         return task
@@ -358,10 +379,13 @@ class LiveStore:
         if entry.follow_up and self._entries.get(entry.key) is entry:
             self._start(entry, follow_up=False, delay=self._pause(entry))
 
-    async def _recompute(self, entry: _Entry, delay: float = 0.0) -> Snapshot:
-        if delay > 0:
-            await asyncio.sleep(delay)
-        entry.begun, entry.began = True, time.monotonic()
+    async def _recompute(self, entry: _Entry, at: float) -> Snapshot:
+        wait = at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        # The time it was due, not the moment the loop got to it: the next round follows one
+        # gap after this one's, however late this one began.
+        entry.begun, entry.began = True, at
         now = self._clock.now()
         started = self._clock.monotonic()
         as_of = self._hub.seq if self._hub else 0
