@@ -110,3 +110,16 @@ async def test_a_new_connection_closed_without_an_answer_is_an_error_not_a_resen
                 await http.post("/write")
 
     assert len(requests) == 1  # sent once: a write is never repeated on a fresh connection
+
+
+async def test_open_all_opens_every_connection_before_a_measured_phase() -> None:
+    def handler(request: bytes, nth: int) -> tuple[bytes, bool]:
+        return answer(200, b"{}"), False
+
+    async with http_server(handler) as (url, requests, accepted):
+        async with Connections(url, size=3) as http:
+            await http.open_all("/api/v1/health")
+            assert accepted == [3]  # one new connection each, at once
+            await asyncio.gather(*(http.get("/x") for _ in range(3)))
+            assert accepted == [3]  # the phase itself opened none
+    assert sorted(r.split(b" ")[1] for r in requests) == [b"/api/v1/health"] * 3 + [b"/x"] * 3

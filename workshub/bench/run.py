@@ -306,6 +306,7 @@ async def _writes(
     count = int(options.write_rate * options.write_seconds)
     say(f"writes: open loop at {options.write_rate}/s for {options.write_seconds} s")
     profile = _profile(options, server, "writes", seconds=options.write_seconds)
+    await http.open_all("/api/v1/health")  # idle since the set-up: the server closed some
     with ProgressBar(count, label="Writes", enabled=options.progress) as bar:
         target = await open_loop(
             http,

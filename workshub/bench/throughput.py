@@ -77,9 +77,7 @@ async def open_loop(
     deadline = start + max(3 * seconds, seconds + 10)
     latencies: list[float] = []
 
-    async def one(i: int) -> WriteResult | None:
-        scheduled = start + i / rate
-        await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
+    async def one(i: int, scheduled: float) -> WriteResult | None:
         writer = people.writers[i % len(people.writers)]
         result = await people.write(http, writer, project_id=project_id, deadline=deadline)
         if result is not None:
@@ -87,7 +85,14 @@ async def open_loop(
         on_write()
         return result
 
-    outcomes = await asyncio.gather(*(one(i) for i in range(count)))
+    # Each request's task is made at its time: making all of them up front kept this process's
+    # loop busy for the first tens of milliseconds, and the first requests left late.
+    tasks: list[asyncio.Task[WriteResult | None]] = []
+    for i in range(count):
+        scheduled = start + i / rate
+        await asyncio.sleep(max(0.0, scheduled - time.monotonic()))
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    outcomes = await asyncio.gather(*tasks)
     results = [r for r in outcomes if r is not None]
     seconds_taken = max((r.answered_at for r in results), default=start) - start
     return {
