@@ -224,7 +224,7 @@ async def test_under_a_stream_of_events_a_key_recomputes_at_most_once_per_gap(
     waits until the gap after the recompute before it began (less the little a follow-up may
     begin early to join a round), and events while it waits join it rather than asking for
     another."""
-    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0.3)
+    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0.3, storm_gap_s=0)
     hub = EventHub()
     store.attach(hub)
     await store.get(TODAY_1)
@@ -257,7 +257,7 @@ async def test_keys_changed_by_a_stream_of_events_recompute_in_shared_rounds(
     """Two keys whose own gaps end at different moments: the later one's follow-ups join the
     rounds planned for the other instead of running (and reaching each page) on their own,
     and neither recomputes much sooner than the gap after its previous recompute began."""
-    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0.2)
+    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0.2, storm_gap_s=0)
     hub = EventHub()
     store.attach(hub)
     await store.get(TODAY_1)
@@ -289,6 +289,42 @@ async def test_keys_changed_by_a_stream_of_events_recompute_in_shared_rounds(
     rounds = sorted(began[1] + began[2])
     together = sum(1 for a, b in itertools.pairwise(rounds) if b - a < 0.02)
     assert together >= min(len(began[1]), len(began[2])) - 2, began  # all but the first
+
+
+@pytest.mark.parametrize(("every_s", "slowest"), [(0.005, 0.4), (0.15, 0.1)])
+async def test_a_write_storm_stretches_the_gap_at_once_and_a_slow_stream_does_not(
+    compute: FakeCompute, clock: FakeClock, every_s: float, slowest: float
+) -> None:
+    """200 events a second: follow-ups 400 ms apart once ten events came (the first follow-up
+    was planned before), before any governor has sampled the CPU; an event every 150 ms still
+    recomputes at once each time."""
+    store = LiveStore(compute, clock=clock, tz=ZoneInfo("UTC"), follow_up_gap_s=0.1)
+    hub = EventHub()
+    store.attach(hub)
+    await store.get(TODAY_1)
+    await asyncio.sleep(0.15)  # the first event comes after a quiet spell too
+    began: list[float] = []
+    compute_before = compute.__call__
+
+    def timed(key: DashboardKey, now: datetime) -> dict[str, Any]:
+        began.append(time.monotonic())
+        return compute_before(key, now)
+
+    store._compute = timed
+    loop = asyncio.get_running_loop()
+    sent: list[float] = []
+    finish = loop.time() + 1.2
+    while loop.time() < finish:
+        hub.publish(NotificationRead(actor_id=1, notification_id=len(sent), user_id=1))
+        sent.append(time.monotonic())
+        await asyncio.sleep(every_s)
+    await store.wait_idle()
+    await store.close()
+    gaps = [b - a for a, b in itertools.pairwise(began)][1:]
+    assert min(gaps) >= slowest * (1 - JOIN_EARLY) - 0.01, gaps
+    if slowest == 0.1:  # every event of the slow stream began its own recompute at once
+        assert len(began) == len(sent)
+        assert max(b - s for s, b in zip(sent, began, strict=True)) < 0.05
 
 
 async def test_an_event_while_a_recompute_pushes_gets_a_recompute_of_its_own(

@@ -11,8 +11,8 @@ join it: each key then recomputes and pushes at most ~10 times a second however 
 writes come, instead of once per write, which would leave the process no time for the writes
 themselves (SPEC §9 writes). Waiting keys join rounds planned one gap apart (`_pause`), so a
 stream of writes reaches each page as one frame per round. An event after a quiet spell still
-recomputes at once. Under overload `workshub.live.governor` stretches the gap (up to 400 ms)
-while the process is busy.
+recomputes at once. In a write storm (50 events a second) the gap is 400 ms at once, and under
+overload `workshub.live.governor` stretches it (up to 400 ms) while the process is busy.
 
 All state is touched only on the event loop. The computation itself is injected (sync, does
 database work) and always runs in a worker thread, never on the loop.
@@ -25,6 +25,7 @@ import logging
 import math
 import random as _random
 import time
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -70,6 +71,11 @@ EditListener = Callable[[OptimisticUpdate | UpdateConfirmed], None]
 MANUAL_REFRESH_INTERVAL_S = 5.0
 FOLLOW_UP_GAP_S = 0.1
 JOIN_EARLY = 0.1  # of the gap: how much sooner a follow-up may begin to join a round
+# A write storm: this many events within STORM_WINDOW_S (50 a second). During one the gap is
+# at least STORM_GAP_S at once, before the governor has sampled the CPU it costs.
+STORM_EVENTS = 10
+STORM_WINDOW_S = 0.2
+STORM_GAP_S = 0.4
 RETRY_BASE_S = 1.0
 RETRY_MAX_S = 60.0
 TEAM_HEALTH_TYPES = frozenset({"metrics", "team_data"})
@@ -148,6 +154,7 @@ class LiveStore:
         random: Callable[[], float] = _random.random,
         manual_interval_s: float = MANUAL_REFRESH_INTERVAL_S,
         follow_up_gap_s: float = FOLLOW_UP_GAP_S,
+        storm_gap_s: float = STORM_GAP_S,
         retry_base_s: float = RETRY_BASE_S,
         retry_max_s: float = RETRY_MAX_S,
     ) -> None:
@@ -158,6 +165,8 @@ class LiveStore:
         self._random = random
         self._manual_interval_s = manual_interval_s
         self.follow_up_gap_s = follow_up_gap_s
+        self._storm_gap_s = storm_gap_s
+        self._recent_events: deque[float] = deque(maxlen=STORM_EVENTS)  # time.monotonic()
         self._retry_base_s = retry_base_s
         self._retry_max_s = retry_max_s
         self._entries: dict[DashboardKey, _Entry] = {}
@@ -310,7 +319,7 @@ class LiveStore:
         not one per key (that frame is most of a push's cost). It may begin `JOIN_EARLY` of
         the gap early to join a round."""
         now = time.monotonic()
-        gap = self.follow_up_gap_s
+        gap = self._gap(now)
         due = entry.began + gap
         if due <= now or gap <= 0:
             return 0.0
@@ -321,6 +330,13 @@ class LiveStore:
             start = max(now, planned + rounds * gap)
         self._next_round = start
         return start - now
+
+    def _gap(self, now: float) -> float:
+        """The follow-up gap: the governor's, and at least STORM_GAP_S in a write storm (the
+        first rounds of one otherwise came every 100 ms, each a frame to every page)."""
+        recent = self._recent_events
+        storm = len(recent) == STORM_EVENTS and now - recent[0] <= STORM_WINDOW_S
+        return max(self.follow_up_gap_s, self._storm_gap_s) if storm else self.follow_up_gap_s
 
     def attach(self, hub: EventHub) -> Callable[[], None]:
         """Recompute the affected keys after every domain event; returns the detach function.
@@ -342,7 +358,10 @@ class LiveStore:
         if isinstance(event, ReferenceChanged) or self._team_leads is None:
             self._reload_team_leads()
         candidates = [e.key for e in self._entries.values() if e.wanted or e.inflight]
-        for key in affected_keys(event, candidates, tz=self._tz, lookup=_StoreLookup(self)):
+        affected = affected_keys(event, candidates, tz=self._tz, lookup=_StoreLookup(self))
+        if affected:
+            self._recent_events.append(time.monotonic())
+        for key in affected:
             self.invalidate(key)
 
     # --- recompute: leading edge, single flight, one follow-up -------------------------------
