@@ -8,6 +8,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
@@ -217,6 +218,19 @@ async def test_a_burst_of_events_costs_the_leading_recompute_and_one_follow_up(
     assert compute.count(TODAY_1) == 3
 
 
+def begin_times(store: LiveStore) -> defaultdict[DashboardKey, list[float]]:
+    """When each key's recomputes begin (time.monotonic()), from now on."""
+    began: defaultdict[DashboardKey, list[float]] = defaultdict(list)
+    compute = store._compute
+
+    def timed(key: DashboardKey, now: datetime) -> dict[str, Any]:
+        began[key].append(time.monotonic())
+        return compute(key, now)
+
+    store._compute = timed
+    return began
+
+
 async def test_under_a_stream_of_events_a_key_recomputes_at_most_once_per_gap(
     compute: FakeCompute, clock: FakeClock
 ) -> None:
@@ -228,14 +242,7 @@ async def test_under_a_stream_of_events_a_key_recomputes_at_most_once_per_gap(
     hub = EventHub()
     store.attach(hub)
     await store.get(TODAY_1)
-    began: list[float] = []
-    compute_before = compute.__call__
-
-    def timed(key: DashboardKey, now: datetime) -> dict[str, Any]:
-        began.append(time.monotonic())
-        return compute_before(key, now)
-
-    store._compute = timed
+    began = begin_times(store)[TODAY_1]
     loop = asyncio.get_running_loop()
     finish = loop.time() + 1.0
     n = 0
@@ -263,15 +270,8 @@ async def test_keys_changed_by_a_stream_of_events_recompute_in_shared_rounds(
     await store.get(TODAY_1)
     await asyncio.sleep(0.08)
     await store.get(TODAY_2)  # its gap ends 80 ms after the other's
-    began: dict[int, list[float]] = {1: [], 2: []}
-    compute_before = compute.__call__
-
-    def timed(key: DashboardKey, now: datetime) -> dict[str, Any]:
-        assert key.scope_id is not None
-        began[key.scope_id].append(time.monotonic())
-        return compute_before(key, now)
-
-    store._compute = timed
+    by_key = begin_times(store)
+    began = {1: by_key[TODAY_1], 2: by_key[TODAY_2]}
     loop = asyncio.get_running_loop()
     finish = loop.time() + 1.0
     n = 0
@@ -282,10 +282,9 @@ async def test_keys_changed_by_a_stream_of_events_recompute_in_shared_rounds(
         await asyncio.sleep(0.01)
     await store.wait_idle()
     await store.close()
+    shortest = 0.2 * (1 - JOIN_EARLY) - 0.005
     for times in began.values():
-        assert min(b - a for a, b in itertools.pairwise(times)) >= 0.2 * (1 - JOIN_EARLY) - 0.005, (
-            began
-        )
+        assert min(b - a for a, b in itertools.pairwise(times)) >= shortest, began
     rounds = sorted(began[1] + began[2])
     together = sum(1 for a, b in itertools.pairwise(rounds) if b - a < 0.02)
     assert together >= min(len(began[1]), len(began[2])) - 2, began  # all but the first
@@ -303,14 +302,7 @@ async def test_a_write_storm_stretches_the_gap_at_once_and_a_slow_stream_does_no
     store.attach(hub)
     await store.get(TODAY_1)
     await asyncio.sleep(0.15)  # the first event comes after a quiet spell too
-    began: list[float] = []
-    compute_before = compute.__call__
-
-    def timed(key: DashboardKey, now: datetime) -> dict[str, Any]:
-        began.append(time.monotonic())
-        return compute_before(key, now)
-
-    store._compute = timed
+    began = begin_times(store)[TODAY_1]
     loop = asyncio.get_running_loop()
     sent: list[float] = []
     finish = loop.time() + 1.2
