@@ -402,9 +402,12 @@ class LiveStore:
         wait = at - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        # The time it was due, not the moment the loop got to it: the next round follows one
-        # gap after this one's, however late this one began.
-        entry.begun, entry.began = True, at
+        # The time it was due, not the moment the loop got to it, so the next round follows
+        # one gap after this one's; but a busy loop that ran it much later gets no recompute
+        # straight after it.
+        began = time.monotonic()
+        entry.begun = True
+        entry.began = at if began - at <= JOIN_EARLY * self.follow_up_gap_s else began
         now = self._clock.now()
         started = self._clock.monotonic()
         as_of = self._hub.seq if self._hub else 0
