@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,7 +121,7 @@ def sign_in(
 
 def _write_apart(session: Session, statement: Update) -> bool:
     """Run one bookkeeping UPDATE in its own transaction; True when it changed a row."""
-    return _write_in(_engine_of(session), statement)
+    return bool(_write_in(_engine_of(session), statement))
 
 
 def _engine_of(session: Session) -> Engine:
@@ -129,14 +129,23 @@ def _engine_of(session: Session) -> Engine:
     return bind if isinstance(bind, Engine) else bind.engine
 
 
-def _write_in(engine: Engine, statement: Update) -> bool:
-    """Bookkeeping must never turn a valid sign-in into an error, so a failure is logged only."""
+def _write_in(
+    engine: Engine, statement: Update, rows: Sequence[Mapping[str, Any]] | None = None
+) -> int:
+    """Run bookkeeping in its own write transaction (once per item of `rows`, if given); how
+    many rows it changed. It must never turn a valid request into an error, so a failure is
+    logged only."""
     try:
         with session_scope(engine, write=True) as apart:
-            return bool(apart.exec(statement).rowcount)
+            done = (
+                apart.exec(statement)
+                if rows is None
+                else apart.connection().execute(statement, rows)
+            )
+            return int(done.rowcount or 0)
     except SQLAlchemyError:
         log.warning("bookkeeping write failed: %s", statement, exc_info=True)
-        return False
+        return 0
 
 
 # --- API tokens --------------------------------------------------------------------------------
@@ -224,14 +233,23 @@ def touch_token(engine: Engine, token_id: int, *, now: datetime) -> bool:
     Call it holding no other connection: a request that held its read connection while
     waiting for a write one could starve the pool (every thread holding one, waiting for a
     second)."""
-    used = col(ApiToken.last_used_at)
-    statement = (
-        update(ApiToken)
-        .where(col(ApiToken.id) == token_id)
-        .where(or_(used.is_(None), used <= now - TOKEN_TOUCH_INTERVAL))
-        .values(last_used_at=now)
-    )
-    return _write_in(engine, statement)
+    return bool(_write_in(engine, _TOUCH, _touches({token_id: now})))
+
+
+# A token's use, written at most once a minute (TOKEN_TOUCH_INTERVAL); one row per token.
+_TOUCH = (
+    update(_TOKEN)
+    .where(_TOKEN.c.id == bindparam("token_id"))
+    .where(or_(_TOKEN.c.last_used_at.is_(None), _TOKEN.c.last_used_at <= bindparam("due_before")))
+    .values(last_used_at=bindparam("used_at"))
+)
+
+
+def _touches(uses: Mapping[int, datetime]) -> list[dict[str, Any]]:
+    return [
+        {"token_id": token_id, "used_at": at, "due_before": at - TOKEN_TOUCH_INTERVAL}
+        for token_id, at in uses.items()
+    ]
 
 
 class TokenTouches:
@@ -261,26 +279,7 @@ class TokenTouches:
         changed. Uses recorded meanwhile wait for the next flush."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        if not pending:
-            return 0
-        rows = [
-            {"token_id": token_id, "used_at": at, "due_before": at - TOKEN_TOUCH_INTERVAL}
-            for token_id, at in pending.items()
-        ]
-        try:
-            with session_scope(engine, write=True) as session:
-                return int(session.connection().execute(_TOUCH_MANY, rows).rowcount or 0)
-        except SQLAlchemyError:
-            log.warning("writing %d token uses failed", len(rows), exc_info=True)
-            return 0
-
-
-_TOUCH_MANY = (
-    update(_TOKEN)
-    .where(_TOKEN.c.id == bindparam("token_id"))
-    .where(or_(_TOKEN.c.last_used_at.is_(None), _TOKEN.c.last_used_at <= bindparam("due_before")))
-    .values(last_used_at=bindparam("used_at"))
-)
+        return _write_in(engine, _TOUCH, _touches(pending)) if pending else 0
 
 
 def authenticate_token(session: Session, token: str, *, now: datetime) -> User | None:
