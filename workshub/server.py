@@ -18,8 +18,9 @@ from workshub.domain.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_if_empty
 from workshub.settings import Settings
 from workshub.simulate import simulation_job
 from workshub.ui import pages
+from workshub.ui.page_requests import release_page_requests
 from workshub.ui.session import track_user_storage_loads
-from workshub.ui.theme import ASSETS_DIR, serve_assets
+from workshub.ui.theme import ASSETS_DIR, install_theme, serve_assets
 
 __all__ = ["create_app", "serve"]
 
@@ -45,6 +46,7 @@ def create_app(system: System) -> None:
     install_api(app, system, browser_session=_browser_session)
     track_user_storage_loads()  # before ui.run adds NiceGUI's storage middleware around it
     serve_assets()
+    install_theme()
     pages.register(system)
 
     extra_jobs = [simulation_job(system)] if system.settings.simulate else []
@@ -59,6 +61,7 @@ def create_app(system: System) -> None:
     app.on_startup(startup)
     app.on_shutdown(shutdown)
     app.on_connect(lambda: system.store.client_connected())
+    app.on_connect(release_page_requests)
     app.on_disconnect(lambda: system.store.client_disconnected())
 
 

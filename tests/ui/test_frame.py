@@ -75,3 +75,16 @@ async def test_the_header_is_a_handful_of_elements_with_its_test_ids(
     (bell,) = user.find(marker="notification-bell").elements
     assert bell.props["icon"] == "notifications" and bell.props["title"] == "Notifications"
     await user.should_not_see(kind=ui.tooltip)
+
+
+async def test_every_page_carries_the_theme_without_an_element_of_its_own(
+    user: User, ui_org: Org, sign_in: SignIn
+) -> None:
+    """The stylesheet, the header's script and Quasar's brand colours come with every page
+    (the sign-in page too), installed once for the app rather than per client."""
+    html = (await user.http_client.get("/login")).text
+    assert '<link rel="stylesheet" href="/assets/theme.css">' in html
+    assert '<script src="/assets/workshub.js" defer></script>' in html
+    assert '"primary": "#0f766e"' in html or '"primary":"#0f766e"' in html
+    await sign_in(user, ui_org.member_a)
+    await user.should_not_see(kind=ui.colors)

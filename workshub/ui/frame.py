@@ -19,7 +19,6 @@ from workshub.ui.edit_widgets import report_failure, saving_indicator
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.optimistic import SetField
 from workshub.ui.session import current_viewer
-from workshub.ui.theme import apply_theme
 
 __all__ = ["NAV", "frame"]
 
@@ -45,8 +44,6 @@ ROLE_LABEL = {
 @contextmanager
 def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
     """Build the header for `page` and yield the content column."""
-    apply_theme()
-    ui.add_head_html('<script src="/assets/workshub.js" defer></script>')
     viewer = page.viewer
     drawer = _notification_drawer(page)
     with ui.header().classes("wh-header items-center gap-3 q-px-md q-py-sm"):

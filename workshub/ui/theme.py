@@ -1,4 +1,5 @@
-"""The look: one stylesheet in assets/, Quasar's brand colours, and the favicon."""
+"""The look: one stylesheet in assets/, Quasar's brand colours, and the favicon; installed once
+for every page (per page they would cost each connected client an element and its own head)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from nicegui import app, ui
 
-__all__ = ["ASSETS_DIR", "apply_theme", "assets_dir", "serve_assets"]
+__all__ = ["ASSETS_DIR", "assets_dir", "install_theme", "serve_assets"]
 
 
 def assets_dir() -> Path:
@@ -35,7 +36,14 @@ def serve_assets() -> None:
     app.add_static_files("/assets", str(ASSETS_DIR))
 
 
-def apply_theme() -> None:
-    """Per page: stylesheet and colours (NiceGUI builds head elements per client)."""
-    ui.add_head_html('<link rel="stylesheet" href="/assets/theme.css">')
-    ui.colors(**BRAND)
+# The stylesheet, and the script that shows the connection state and the data's age.
+HEAD = (
+    '<link rel="stylesheet" href="/assets/theme.css">\n'
+    '<script src="/assets/workshub.js" defer></script>'
+)
+
+
+def install_theme() -> None:
+    """Once per app, before the first page: every page's head and Quasar's brand colours."""
+    app.colors(**BRAND)
+    ui.add_head_html(HEAD, shared=True)

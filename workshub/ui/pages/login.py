@@ -13,7 +13,6 @@ from workshub.domain.models import Role, User
 from workshub.domain.services.accounts import sign_in
 from workshub.ui.components import tid
 from workshub.ui.session import HOME_BY_ROLE, current_viewer, forget_session, remember_session
-from workshub.ui.theme import apply_theme
 
 __all__ = ["register"]
 
@@ -31,7 +30,6 @@ def register(system: System) -> None:
         viewer = await current_viewer(system)
         if viewer is not None:
             return RedirectResponse(HOME_BY_ROLE[viewer.role])
-        apply_theme()
         address = request.client.host if request.client else "unknown"
 
         async def submit() -> None:
