@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from nicegui import ElementFilter
-from nicegui.elements.drawer import RightDrawer
 from nicegui.testing.user import User
 from sqlmodel import Session, select
 
@@ -265,9 +263,7 @@ async def test_a_notification_read_goes_at_once_and_comes_back_if_refused(
             )
     await sign_in(user, ui_org.member_a)
     await expect_text(user, "notification-count", "2")
-    with user.client:  # type: ignore[union-attr]
-        for drawer in ElementFilter(kind=RightDrawer):
-            drawer.show()
+    user.find(marker="notification-bell").click()  # builds and opens the drawer
     table = element(user, "notifications-table")
     first, second = (row["id"] for row in table.rows)
 

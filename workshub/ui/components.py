@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -227,9 +228,11 @@ def week_label(monday: date, current: date) -> str:
     return span
 
 
+@lru_cache(maxsize=64)
 def week_options(current: date, *, weeks: int, selected: date | None = None) -> dict[str, str]:
     """ISO Monday → label for every week picker: the current week and the `weeks - 1` before
-    it, newest first; `selected` (a week further away) joins them."""
+    it, newest first; `selected` (a week further away) joins them. One dict for every page that
+    asks the same (a 26-week picker's labels cost ~4 KB per page otherwise): never mutate it."""
     mondays = {current - timedelta(weeks=back) for back in range(weeks)}
     if selected is not None:
         mondays.add(selected)

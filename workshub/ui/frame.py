@@ -3,7 +3,7 @@ the notification bell and drawer, refresh-all, and the user menu (SPEC §7)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import escape
 from typing import Any
@@ -45,7 +45,7 @@ ROLE_LABEL = {
 def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
     """Build the header for `page` and yield the content column."""
     viewer = page.viewer
-    drawer = _notification_drawer(page)
+    toggle_notifications = _notification_drawer(page)
     with ui.header().classes("wh-header items-center gap-3 q-px-md q-py-sm"):
         # Static parts are plain HTML; tooltips are `title` attributes: one element each.
         ui.html(_brand_and_nav(page, active), sanitize=False).classes("flex items-center")
@@ -56,7 +56,7 @@ def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
             ),
             "refresh-all",
         )
-        bell = ui.button(icon="notifications", on_click=drawer.toggle).props(
+        bell = ui.button(icon="notifications", on_click=toggle_notifications).props(
             'flat round dense color=grey-8 title="Notifications" aria-label="Notifications"'
         )
         with tid(bell, "notification-bell"):
@@ -65,7 +65,8 @@ def frame(page: LivePage, *, title: str, active: str) -> Iterator[ui.element]:
             )
         _follow_unread(page, count)
         ui.html(_user_menu(viewer.name, viewer.email, ROLE_LABEL[viewer.role]), sanitize=False)
-    with ui.column().classes("wh-page gap-4") as content:
+    content = context.client.content.classes("wh-page gap-4")  # NiceGUI's own, not a column
+    with content:
         ui.label(title).classes("wh-title")
         yield content
 
@@ -157,21 +158,24 @@ NOTIFICATION_CELL = r"""
 """
 
 
-def _notification_drawer(page: LivePage) -> ui.right_drawer:
-    """The drawer itself is one element; its list is built when it first opens (most visits
-    never open it), then kept live. The bell's count is live from the start."""
-    drawer = ui.right_drawer(value=False).classes("bg-white").props("bordered width=340")
-    built = False
+def _notification_drawer(page: LivePage) -> Callable[[], None]:
+    """The bell's click. The drawer and its list are built the first time it is clicked (most
+    visits never open it, and a drawer kept for nothing costs every connected page an element
+    and a listener); after that the bell toggles it and the list stays live. The count on the
+    bell is live from the start."""
+    drawer: ui.right_drawer | None = None
 
-    def opened(event: events.ValueChangeEventArguments) -> None:
-        nonlocal built
-        if event.value and not built:
-            built = True
-            with drawer:
-                _notification_list(page)
+    def toggle() -> None:
+        nonlocal drawer
+        if drawer is not None:
+            drawer.toggle()
+            return
+        with context.client.content:  # a drawer belongs to the page's layout
+            drawer = ui.right_drawer(value=True).classes("bg-white").props("bordered width=340")
+        with drawer:
+            _notification_list(page)
 
-    drawer.on_value_change(opened)
-    return drawer
+    return toggle
 
 
 def _notification_list(page: LivePage) -> None:

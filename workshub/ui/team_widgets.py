@@ -40,6 +40,14 @@ __all__ = [
 WEEKS_BACK = 26  # how far back the week picker reaches; older weeks are in the REST API
 OVER_CAPACITY = 1.0
 ACCENT, OVER, TRACK = "#0f766e", "#b45309", "#e2e8f0"
+# The card titles' look (assets/theme.css .wh-card-title), as ECharts draws it.
+WORKLOAD_TITLE = {
+    "text": "WORKLOAD · HOURS VS CAPACITY",
+    "left": 16,
+    "top": 16,
+    "padding": 0,
+    "textStyle": {"fontSize": 12.8, "fontWeight": 600, "color": "#64748b"},
+}
 # Loading until the first snapshot; the bottom row shows only the empty state (no pagination).
 # The table is its own card, titled like the other cards (no wrapper elements).
 TABLE_PROPS = 'flat dense wrap-cells hide-pagination loading title-class="wh-card-title"'
@@ -216,8 +224,9 @@ def _workload_options(names: list[str], capacity: list[float], hours: list[Any])
     bar = {"type": "bar", "barWidth": "55%", "barGap": "-100%"}
     return {
         "animationDuration": 300,
-        "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
-        "legend": {"top": 0, "left": 0, "data": ["Hours", "Capacity"]},
+        "title": WORKLOAD_TITLE,
+        "grid": {"left": 24, "right": 40, "top": 76, "bottom": 16, "containLabel": True},
+        "legend": {"top": 42, "left": 16, "data": ["Hours", "Capacity"]},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "xAxis": {"type": "value", "axisLabel": {"formatter": "{value} h"}},
         "yAxis": {"type": "category", "inverse": True, "data": names},
@@ -228,10 +237,18 @@ def _workload_options(names: list[str], capacity: list[float], hours: list[Any])
     }
 
 
+def chart_height(members: int) -> str:
+    """The card's height: a bar per person, at least a few, plus its title and legend (ECharts
+    draws the card's inset: the card has no padding of its own)."""
+    return f"{max(256, 34 * members + 116)}px"
+
+
 def workload_chart() -> ui.echart:
-    """Hours against capacity per person: a light capacity track with the hours bar over it."""
-    chart = ui.echart({}).classes("w-full").style("height: 200px")  # options: shared, below
-    share_prop(chart, "options", _workload_options([], [], []))
+    """Hours against capacity per person: a light capacity track with the hours bar over it.
+    The chart is its own card, its title drawn by ECharts (one element, not three)."""
+    chart = ui.echart({}).classes("wh-card wh-chart-card w-full")
+    chart.style(f"height: {chart_height(0)}")
+    share_prop(chart, "options", _workload_options([], [], []))  # shared by every client
     return chart
 
 
@@ -250,6 +267,6 @@ def workload(members: list[Mapping[str, Any]]) -> dict[str, Any]:
     )
     return {
         "props": {"options": options},
-        "style": {"height": f"{max(200, 34 * len(members) + 60)}px"},
+        "style": {"height": chart_height(len(members))},
         "m": "update_chart",
     }

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from fastapi.responses import RedirectResponse
-from nicegui import context, events, ui
+from nicegui import binding, context, events, ui
 
 from workshub.app import System
 from workshub.csv_export import team_members_csv
@@ -32,7 +32,6 @@ from workshub.ui.components import (
     kpi_revenue,
     kpi_tracked_hours,
     kpi_utilization,
-    section,
     tid,
     week_options,
 )
@@ -62,7 +61,7 @@ class Widgets:
     timers: ui.table
     chart: ui.echart
     kpis: dict[str, ui.html]  # test id -> its tile
-    status: ui.element  # holds the error banner of the current keys; rebuilt on a switch
+    banner: ui.label  # the current team_data key's error, shown only while there is one
 
 
 def this_week(system: System) -> date:
@@ -175,13 +174,10 @@ class TeamBoard:
 
     def _show_status(self) -> None:
         """The banner follows the current team_data key (the page's main data)."""
-        status = self.widgets.status
-        status.clear()
-        with status:
-            view = self.views["team_data"]
-            ui.label().classes("wh-banner-error").bind_text_from(
-                view, "error"
-            ).bind_visibility_from(view, "error", backward=bool)
+        banner = self.widgets.banner
+        binding.remove([banner])  # the previous key's view
+        view = self.views["team_data"]
+        banner.bind_text_from(view, "error").bind_visibility_from(view, "error", backward=bool)
 
 
 def week_label(week: str | None, system: System) -> str:
@@ -238,13 +234,18 @@ def build_team_page(
     page = LivePage(system, viewer)
     team_id = default_team(viewer, teams)
     current = this_week(system)
-    with frame(page, title="Team", active="/team"):
+    picks_team = viewer.org_wide or len(teams) > 1
+    title = "Team" if picks_team or team_id is None else f"Team · {teams[0]['name']}"
+    with frame(page, title=title, active="/team"):
         if team_id is None:
             no_team_state(viewer)
             return None
-        team_select, week_select, status = pickers(viewer, teams, team_id=team_id, week=current)
+        team_select, week_select = pickers(
+            teams, team_id=team_id, week=current, picks_team=picks_team, searchable=viewer.org_wide
+        )
+        banner = ui.label().classes("wh-banner-error")
         values = kpis(sees_money=viewer.sees_money)
-        widgets = content(status, values)
+        widgets = content(banner, values)
     board = TeamBoard(page, widgets, team_id=team_id, week=current)
     with widgets.members.add_slot("top-right"):  # beside the People title
         export_buttons(system, board)
@@ -312,33 +313,32 @@ def no_team_state(viewer: Viewer) -> None:
 
 
 def pickers(
-    viewer: Viewer, teams: list[dict[str, Any]], *, team_id: int, week: date
-) -> tuple[ui.select | None, ui.select, ui.element]:
-    """The team picker (when there is a choice), the week picker, and the status slot."""
+    teams: list[dict[str, Any]], *, team_id: int, week: date, picks_team: bool, searchable: bool
+) -> tuple[ui.select | None, ui.select]:
+    """The team picker (when there is a choice; the title names a manager's only team) beside
+    the week picker; alone, the week picker needs no row around it."""
+    if not picks_team:
+        return None, week_picker(week)
     with ui.row().classes("w-full items-center gap-3 wrap"):
-        team_select = None
-        if viewer.org_wide or len(teams) > 1:
-            options = {team["id"]: team["name"] for team in teams}
-            team_select = tid(
-                ui.select(options, value=team_id, label="Team", with_input=viewer.org_wide)
-                .props("outlined dense options-dense")
-                .classes("min-w-[200px]"),
-                "team-select",
-            )
-        else:
-            ui.label(teams[0]["name"]).classes("text-lg text-weight-bold")
-        week_select = share_options(  # last: setting props rebuilds the options per client
-            tid(
-                ui.select(
-                    week_options(week, weeks=WEEKS_BACK), value=week.isoformat(), label="Week"
-                )
-                .props("outlined dense options-dense")
-                .classes("min-w-[240px]"),
-                "week-select",
-            )
+        options = {team["id"]: team["name"] for team in teams}
+        team_select = tid(
+            ui.select(options, value=team_id, label="Team", with_input=searchable)
+            .props("outlined dense options-dense")
+            .classes("min-w-[200px]"),
+            "team-select",
         )
-        status = ui.element("div")
-    return team_select, week_select, status
+        return team_select, week_picker(week)
+
+
+def week_picker(week: date) -> ui.select:
+    return share_options(  # last: setting props rebuilds the options per client
+        tid(
+            ui.select(week_options(week, weeks=WEEKS_BACK), value=week.isoformat(), label="Week")
+            .props("outlined dense options-dense")
+            .classes("min-w-[240px]"),
+            "week-select",
+        )
+    )
 
 
 def kpis(*, sees_money: bool) -> dict[str, ui.html]:
@@ -354,11 +354,10 @@ def kpis(*, sees_money: bool) -> dict[str, ui.html]:
     return tiles
 
 
-def content(status: ui.element, kpis: dict[str, ui.html]) -> Widgets:
+def content(banner: ui.label, kpis: dict[str, ui.html]) -> Widgets:
     """The lists: empty states are the tables' own no-data rows (no extra elements)."""
     members = members_table(title="People")  # the card and its title are the table's own
     with ui.element("div").classes("w-full grid grid-cols-1 lg:grid-cols-2 gap-4 items-start"):
         timers = timers_table(title="Working now")
-        with section("Workload · hours vs capacity"):
-            chart = workload_chart()
-    return Widgets(members=members, timers=timers, chart=chart, kpis=kpis, status=status)
+        chart = workload_chart()
+    return Widgets(members=members, timers=timers, chart=chart, kpis=kpis, banner=banner)
