@@ -2,15 +2,21 @@
 `/time-entries.csv` (read off the event loop, scoped to whoever clicks), and a dashboard table
 from the data the page shows. The file goes through the page's websocket (`ui.download`), so it
 needs no extra route and no token.
+
+A download is placed either as a button element (`entries_button`, `table_button`) or, in a
+table's own corner, drawn by the table from a slot template (`download_slot`): no element per
+button, the click arriving as the table's `download` event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
+from html import escape
 
-from nicegui import run, ui
+from nicegui import events, run, ui
 
 from workshub.app import System
 from workshub.csv_export import CSV_MEDIA_TYPE, entries_filename, export_entries
@@ -20,7 +26,16 @@ from workshub.domain.timeutil import local_date, week_start
 from workshub.ui.components import tid
 from workshub.ui.session import require
 
-__all__ = ["corner", "entries_button", "table_button", "this_week"]
+__all__ = [
+    "Download",
+    "corner",
+    "download_slot",
+    "entries_button",
+    "entries_download",
+    "table_button",
+    "table_download",
+    "this_week",
+]
 
 # The week whose entries to export, and the team (None: the viewer's own entries).
 EntriesScope = Callable[[], tuple[date, int | None]]
@@ -46,9 +61,36 @@ def corner(beside: ui.element | None = None) -> Iterator[ui.row]:
         yield row
 
 
-def _button(label: str, marker: str, on_click: Callable[[], object]) -> ui.button:
-    button = ui.button(label, icon="download", on_click=on_click)
-    return tid(button.props("flat dense no-caps size=sm color=primary"), marker)
+@dataclass(frozen=True)
+class Download:
+    label: str
+    marker: str  # its test id, and the name its click sends from a slot template
+    run: Callable[[], Awaitable[None]]  # checks who asks, makes the file, sends it
+
+
+def _button(download: Download) -> ui.button:
+    button = ui.button(download.label, icon="download", on_click=download.run)
+    return tid(button.props("flat dense no-caps size=sm color=primary"), download.marker)
+
+
+def download_slot(table: ui.table, downloads: Sequence[Download], slot: str = "top-right") -> None:
+    """`downloads` as buttons the table draws in `slot` (a template, no elements); a click sends
+    the table a `download` event naming the button's marker."""
+    buttons = "".join(
+        '<q-btn flat dense no-caps size="sm" color="primary" icon="download"'
+        f' label="{escape(d.label)}" data-testid="{escape(d.marker)}"'
+        f" @click=\"$parent.$emit('download', {{name: '{escape(d.marker)}'}})\"></q-btn>"
+        for d in downloads
+    )
+    table.add_slot(slot, f'<div class="row no-wrap gap-1">{buttons}</div>')
+    by_marker = {d.marker: d for d in downloads}
+
+    async def clicked(event: events.GenericEventArguments) -> None:
+        chosen = by_marker.get(str((event.args or {}).get("name")))
+        if chosen is not None:
+            await chosen.run()
+
+    table.on("download", clicked)
 
 
 def entries_button(
@@ -59,6 +101,17 @@ def entries_button(
     scope: EntriesScope,
     roles: Iterable[Role] | None = None,
 ) -> ui.button:
+    return _button(entries_download(system, label=label, marker=marker, scope=scope, roles=roles))
+
+
+def entries_download(
+    system: System,
+    *,
+    label: str,
+    marker: str,
+    scope: EntriesScope,
+    roles: Iterable[Role] | None = None,
+) -> Download:
     """Time entries of one week as CSV: the viewer's own, or a team's (`scope()` at click)."""
 
     async def download() -> None:
@@ -86,7 +139,7 @@ def entries_button(
         prefix = "" if team_id is None else f"team-{team_id}"
         ui.download.content(content, entries_filename(monday, sunday, scope=prefix), CSV_MEDIA_TYPE)
 
-    return _button(label, marker, download)
+    return Download(label, marker, download)
 
 
 def table_button(
@@ -97,6 +150,17 @@ def table_button(
     export: TableExport,
     roles: Iterable[Role] | None = None,
 ) -> ui.button:
+    return _button(table_download(system, label=label, marker=marker, export=export, roles=roles))
+
+
+def table_download(
+    system: System,
+    *,
+    label: str,
+    marker: str,
+    export: TableExport,
+    roles: Iterable[Role] | None = None,
+) -> Download:
     """A dashboard table as CSV, from the data the page shows now (already scoped to it)."""
 
     async def download() -> None:
@@ -110,4 +174,4 @@ def table_button(
         content, filename = made
         ui.download.content(content, filename, CSV_MEDIA_TYPE)
 
-    return _button(label, marker, download)
+    return Download(label, marker, download)

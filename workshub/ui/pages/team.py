@@ -35,7 +35,7 @@ from workshub.ui.components import (
     tid,
     week_options,
 )
-from workshub.ui.csv_downloads import entries_button, table_button
+from workshub.ui.csv_downloads import download_slot, entries_download, table_download
 from workshub.ui.frame import frame
 from workshub.ui.live import LiveDashboard, LivePage
 from workshub.ui.session import HOME_BY_ROLE, current_viewer
@@ -247,8 +247,7 @@ def build_team_page(
         values = kpis(sees_money=viewer.sees_money)
         widgets = content(banner, values)
     board = TeamBoard(page, widgets, team_id=team_id, week=current)
-    with widgets.members.add_slot("top-right"):  # beside the People title
-        export_buttons(system, board)
+    export_buttons(system, board)  # beside the People title
     team_ids = {team["id"] for team in teams}
 
     async def switch(_: events.ValueChangeEventArguments) -> None:
@@ -276,15 +275,8 @@ def build_team_page(
 
 
 def export_buttons(system: System, board: TeamBoard) -> None:
-    """The selected team and week as CSV: its time entries (the API's export, scoped again at
-    the click) and the people table as the page shows it."""
-    entries_button(
-        system,
-        label="Time entries (CSV)",
-        marker="export-team-entries-csv",
-        scope=lambda: (board.week, board.team_id),
-        roles=TEAM_ROLES,
-    )
+    """The selected team and week as CSV, drawn by the people table beside its title: its time
+    entries (the API's export, scoped again at the click) and the people table as shown."""
 
     def members() -> tuple[bytes, str] | None:
         view = board.views["team_data"]
@@ -293,13 +285,21 @@ def export_buttons(system: System, board: TeamBoard) -> None:
         content = team_members_csv(view.data.get("members") or [], tz=system.tz)
         return content, f"team-{board.team_id}-people-{board.week.isoformat()}.csv"
 
-    table_button(
+    entries = entries_download(
+        system,
+        label="Time entries (CSV)",
+        marker="export-team-entries-csv",
+        scope=lambda: (board.week, board.team_id),
+        roles=TEAM_ROLES,
+    )
+    people = table_download(
         system,
         label="People (CSV)",
         marker="export-team-members-csv",
         export=members,
         roles=TEAM_ROLES,
     )
+    download_slot(board.widgets.members, [entries, people])
 
 
 def no_team_state(viewer: Viewer) -> None:
