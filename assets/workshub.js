@@ -107,7 +107,9 @@
     });
     document.querySelectorAll("[data-wh-updated]").forEach((el) => {
       const at = Date.parse(el.getAttribute("data-wh-updated") || "");
-      el.textContent = isNaN(at) ? "" : "updated " + ago((now - at) / 1000);
+      const text = isNaN(at) ? "" : "updated " + ago((now - at) / 1000);
+      const target = el.querySelector(".wh-age") || el; // the header badge's own span
+      if (target.textContent !== text) target.textContent = text;
     });
     document.querySelectorAll("[data-wh-since]").forEach((el) => {
       const since = Date.parse(el.getAttribute("data-wh-since") || "");

@@ -17,6 +17,9 @@ def test_each_demo_login_lands_on_its_home_live(page: Page, server: Server, emai
     sign_in(page, server.url, email)
     assert page.url == f"{server.url}{HOMES[email]}"
     expect(page.get_by_test_id("connection-status")).to_have_text("live")
+    # the data's age, beside the state in the same badge
+    age = page.locator("[data-wh-connection] .wh-age")
+    expect(age).to_have_text(re.compile(r"^updated (just now|\d+ s ago)$"))
     expect(page.get_by_test_id("notification-count")).to_have_text(re.compile(r"^\d+$"))
 
 

@@ -63,10 +63,10 @@ async def test_the_header_is_a_handful_of_elements_with_its_test_ids(
     user: User, ui_org: Org, sign_in: SignIn
 ) -> None:
     """SPEC §7: every page's header shows the connection state, the data's age, refresh-all,
-    the bell with its count and the user menu — in seven elements, tooltips as titles."""
+    the bell with its count and the user menu — in six elements, tooltips as titles."""
     await sign_in(user, ui_org.member_a)
     (header,) = user.find(kind=ui.header).elements
-    assert len(list(header.descendants())) == 7
+    assert len(list(header.descendants())) == 6
     assert text_of(user, "connection-status") == "connecting"  # until the browser's handshake
     (age,) = [e for e in header.descendants() if "data-wh-updated" in e.props]
     await wait_for(lambda: age.props["data-wh-updated"] != "", what="the data's age")

@@ -194,4 +194,4 @@ async def test_the_page_stays_lean_as_the_organisation_grows(
     await wait_for(lambda: len(health_rows(user)) == 3 + extra_clients, what="every client")
     await wait_for(lambda: len(burn_table(user).rows) == 1 + extra_clients, what="budgets")
     assert user.client is not None
-    assert len(user.client.elements) == 43
+    assert len(user.client.elements) == 42

@@ -96,28 +96,30 @@ def _user_menu(name: str, email: str, role: str) -> str:
     )
 
 
-# The page's first state: assets/workshub.js shows "live" once NiceGUI's handshake is done.
+# The page's first state: assets/workshub.js shows "live" once NiceGUI's handshake is done, and
+# writes the data's age into the last span.
 CONNECTION_BADGE = (
     '<span class="wh-dot"></span><span data-testid="connection-status">connecting</span>'
+    '<span class="wh-age"></span>'
 )
 
 
 def _connection_badge(page: LivePage) -> None:
-    """Two elements: the state (assets/workshub.js writes it) and the data's age, whose
-    `data-wh-updated` the server and the broadcast set and the browser shows as "3 s ago"."""
+    """One element for the state and the data's age: assets/workshub.js writes the state, and
+    shows the `data-wh-updated` the server and the broadcast set as "updated 3 s ago"."""
     status = ui.html(CONNECTION_BADGE, sanitize=False, tag="span")
-    status.classes("wh-status q-ml-auto").props('data-wh-connection data-state="connecting"')
+    status.classes("wh-status q-ml-auto")
+    status.props('data-wh-connection data-state="connecting" data-wh-updated=""')
     status.mark("connection-status")
-    age = ui.label("").classes("wh-age").props('data-wh-updated=""')
 
     def show_age(iso: str, quiet: bool) -> None:
         if quiet:  # the browser has it from the broadcast; kept here for a reconnect
-            dict.__setitem__(age._props, "data-wh-updated", iso)
+            dict.__setitem__(status._props, "data-wh-updated", iso)
         else:
-            age.props(f'data-wh-updated="{iso}"')
+            status.props(f'data-wh-updated="{iso}"')
 
     page.on_age.append(show_age)
-    context.client.on_connect(age.update)  # quiet ages are not replayed after a reconnect
+    context.client.on_connect(status.update)  # quiet ages are not replayed after a reconnect
 
 
 def _refresh_all(page: LivePage) -> None:
