@@ -66,3 +66,33 @@ def test_full_collections_run_on_our_schedule_only() -> None:
     assert lines["old cycle alive"] == "True"
     assert lines["threshold"] == "True"
     assert lines["old cycle alive after ours"] == "False"
+
+
+async def test_the_heap_is_trimmed_once_after_a_burst_of_pages() -> None:
+    """Pages opening in a burst trim once, when they have stopped; each later burst again."""
+    import asyncio
+
+    from workshub.collector import HeapTrimmer
+
+    trims: list[float] = []
+    loop = asyncio.get_running_loop()
+    trimmer = HeapTrimmer(delay_s=0.05, trim=lambda: trims.append(loop.time()))
+    started = loop.time()
+    for _ in range(5):  # five pages connecting 20 ms apart
+        trimmer.poke()
+        await asyncio.sleep(0.02)
+    assert trims == []
+    await asyncio.sleep(0.1)
+    assert len(trims) == 1 and trims[0] - started >= 0.08 + 0.05 - 0.01
+    trimmer.poke()
+    trimmer.cancel()  # shutting down: nothing runs after
+    await asyncio.sleep(0.1)
+    assert len(trims) == 1
+
+
+def test_trim_heap_works_on_glibc() -> None:
+    import platform
+
+    from workshub.collector import trim_heap
+
+    assert trim_heap() is (platform.libc_ver()[0] == "glibc")

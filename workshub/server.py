@@ -75,19 +75,24 @@ def _announce(settings: Settings, *, seeded: bool) -> None:
 
 
 def _manage_garbage_collection() -> None:
-    """Start-up objects frozen, full collections on our schedule (workshub.collector)."""
+    """Start-up objects frozen, full collections on our schedule, the heap trimmed once pages
+    stop opening or closing (workshub.collector)."""
     tasks: list[asyncio.Task[None]] = []
+    trimmer = collector.HeapTrimmer()
 
     def startup() -> None:
         collector.settle_startup()
         tasks.append(asyncio.create_task(collector.collect_periodically(), name="gc"))
 
     def shutdown() -> None:
+        trimmer.cancel()
         for task in tasks:
             task.cancel()
 
     app.on_startup(startup)
     app.on_shutdown(shutdown)
+    app.on_connect(trimmer.poke)
+    app.on_disconnect(trimmer.poke)
 
 
 def serve(settings: Settings) -> None:
