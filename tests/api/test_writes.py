@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from sqlmodel import Session, col, func, select
 
@@ -212,11 +213,16 @@ async def test_entries_in_the_future_or_too_long_are_refused(api: Api) -> None:
     assert too_long.status_code == 422
 
 
-async def test_the_write_answer_carries_the_event_seq(api: Api) -> None:
+async def test_the_write_answer_carries_the_event_seq_and_commit_time(api: Api) -> None:
+    before = time.monotonic()
     response = await api.call(
         "POST", "/timer/start", api.org.member_a, json={"project_id": api.org.project_a.id}
     )
+    after = time.monotonic()
     assert int(response.headers["X-WorksHub-Seq"]) == api.system.hub.seq
+    assert before < float(response.headers["X-WorksHub-Committed"]) < after
+    refused = await api.call("POST", "/timer/stop", api.org.member_b)  # nothing runs: no commit
+    assert refused.status_code == 409 and "X-WorksHub-Committed" not in refused.headers
 
 
 async def test_listing_pages_with_a_cursor(any_api: Api) -> None:

@@ -30,12 +30,22 @@ from workshub.domain.uow import (
     find_replay,
 )
 
-__all__ = ["REPLAYED_HEADER", "SEQ_HEADER", "WriteContext", "WriteDep", "perform"]
+__all__ = [
+    "COMMITTED_HEADER",
+    "REPLAYED_HEADER",
+    "SEQ_HEADER",
+    "WriteContext",
+    "WriteDep",
+    "perform",
+]
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 # The hub's sequence number of the write's last event: a client holding an optimistic edit
 # waits for a snapshot whose `as_of` is at least this (SPEC §1).
 SEQ_HEADER = "X-WorksHub-Seq"
+# When the write committed, in the server machine's monotonic seconds (CLOCK_MONOTONIC, shared
+# by every process on it): `workshub bench` counts push latency from it, as SPEC §9 does.
+COMMITTED_HEADER = "X-WorksHub-Committed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,4 +153,6 @@ def perform(
             raise VersionConflict("A request with this Idempotency-Key raced; retry.") from None
         return _replayed(replay)
     headers = {SEQ_HEADER: str(uow.seq)} if uow.seq is not None else {}
+    if uow.committed_at is not None:
+        headers[COMMITTED_HEADER] = f"{uow.committed_at:.6f}"
     return _respond(status, body, headers)

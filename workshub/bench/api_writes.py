@@ -20,6 +20,7 @@ __all__ = ["Action", "WriteResult", "project_for", "stop_all", "timer_write"]
 
 Action = Literal["start", "stop"]
 SEQ_HEADER = "X-WorksHub-Seq"
+COMMITTED_HEADER = "X-WorksHub-Committed"  # the server's time.monotonic() after the commit
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class WriteResult:
     sent_wall: float  # time.time() at the send, for the browser's clock
     entry_id: int | None  # the started (or stopped) entry
     seq: int | None  # the hub's seq of the write (X-WorksHub-Seq)
+    committed_at: float | None = None  # monotonic, the server's commit (X-WorksHub-Committed)
 
     @property
     def ok(self) -> bool:
@@ -60,11 +62,12 @@ async def timer_write(
             writer.user_id, action, 0, sent_at, time.monotonic(), sent_wall, None, None
         )
     answered_at = time.monotonic()
-    entry_id = seq = None
+    entry_id = seq = committed_at = None
     if 200 <= answer.status < 300:
         entry_id = answer.json().get("id")
         seq_text = answer.headers.get(SEQ_HEADER.lower())
         seq = int(seq_text) if seq_text and seq_text.isdigit() else None
+        committed_at = _seconds(answer.headers.get(COMMITTED_HEADER.lower()))
     return WriteResult(
         writer.user_id,
         action,
@@ -74,7 +77,15 @@ async def timer_write(
         sent_wall,
         entry_id,
         seq,
+        committed_at,
     )
+
+
+def _seconds(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 async def project_for(http: Connections, writer: Writer) -> int:

@@ -72,6 +72,7 @@ def push_figures(
             expected_of(writes),
             _states(clients),
             answered=[w.answered_at for w in shown(writes)],
+            committed=_commits(shown(writes)),
         ),
         "request_ms": summary(w.request_ms for w in writes),
         "cpu": {
@@ -156,3 +157,9 @@ def marginal_cpu(push: dict[str, Any], baseline: dict[str, Any] | None, dashboar
     net_1 = baseline["net_cpu_s"] * writes / max(baseline["writes_ok"], 1)
     push["cpu"]["baseline_net_cpu_s"] = round(net_1, 3)
     push["cpu"]["us_per_extra_viewer_change"] = per_change(net_n - net_1, writes * (dashboards - 1))
+
+
+def _commits(writes: Sequence[WriteResult]) -> list[float] | None:
+    """Each write's commit time from the server, or None when a server did not say (older)."""
+    commits = [w.committed_at for w in writes]
+    return None if any(c is None for c in commits) else [c for c in commits if c is not None]

@@ -145,12 +145,14 @@ def analyse(
     clients: Sequence[Sequence[tuple[float, Sequence[Any]]]],
     *,
     answered: Sequence[float] | None = None,
+    committed: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Per write: when the first and the last dashboard had it (ms after the send), and with
+    """Per write: when the first and the last dashboard had it (ms after the send), with
     `answered` (each write's answer time) the last dashboard's time after the API answered
-    (negative when the push beat the answer)."""
+    (negative when the push beat the answer), and with `committed` (each write's commit, from
+    the server) the last dashboard's time after the commit: SPEC §9's latency."""
     per_client = [arrivals(expected, states) for states in clients]
-    last, first, every, after_answer = [], [], [], []
+    last, first, every, after_answer, after_commit = [], [], [], [], []
     missed = 0
     for index, want in enumerate(expected):
         times = [found[index] for found in per_client]
@@ -164,6 +166,8 @@ def analyse(
         every.extend(delays)
         if answered is not None:
             after_answer.append((max(reached) - answered[index]) * 1000)
+        if committed is not None:
+            after_commit.append((max(reached) - committed[index]) * 1000)
     result = {
         "writes": len(expected),
         "missed": missed,
@@ -173,6 +177,8 @@ def analyse(
     }
     if answered is not None:
         result["last_dashboard_after_answer_ms"] = summary(after_answer)
+    if committed is not None:
+        result["last_dashboard_after_commit_ms"] = summary(after_commit)
     return result
 
 

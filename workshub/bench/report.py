@@ -91,6 +91,14 @@ def _push_rows(push: dict[str, Any]) -> Iterator[Row]:
         "0",
         "ok" if push["latency"]["missed"] == 0 else "OVER",
     )
+    commit = push["latency"].get("last_dashboard_after_commit_ms")
+    if commit:
+        yield (
+            "  same, from the commit (SPEC's measure) p50 / p99 ms",
+            f"{_ms(commit['p50'])} / {_ms(commit['p99'])}",
+            "",
+            "",
+        )
     answer = push["latency"]["last_dashboard_after_answer_ms"]
     yield (
         "  same, from the API's answer p50 / p99 ms",

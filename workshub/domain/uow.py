@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -107,6 +108,9 @@ class UnitOfWork:
         self._pending: list[DomainEvent] = []
         self.events: list[DomainEvent] = []
         self.seq: int | None = None
+        # time.monotonic() just after the commit (the machine's clock, not the app's): where a
+        # push's latency starts (SPEC §9; the API answers it for `workshub bench`)
+        self.committed_at: float | None = None
         self._audit_rows: list[dict[str, Any]] = []
         self._writer = ExitStack()
 
@@ -134,6 +138,7 @@ class UnitOfWork:
             try:
                 self._write_audit()
                 self.session.commit()
+                self.committed_at = time.monotonic()
             except IntegrityError as error:
                 self.session.rollback()
                 if self.idempotency is not None and "idempotency" in str(error).lower():
