@@ -17,7 +17,8 @@ And it gives freed heap back to the system. Building a page makes far more short
 than the page keeps; glibc's malloc keeps the pages they freed, so a burst of 200 dashboards
 opening left ~5 MB of free heap counted in the process's memory (~14 KB per dashboard of the
 ~245 measured; SPEC §9's bar is 250 KB). `HeapTrimmer` calls glibc's `malloc_trim` once pages
-have stopped opening or closing for `TRIM_AFTER_S`, and after every full collection: ~1–2 ms
+have stopped opening (a client connects) or closing (a client is deleted, its elements with it)
+for `TRIM_AFTER_S`, and after every full collection: ~1–2 ms
 with 200 pages open. Where the C library has no `malloc_trim` (not glibc), it does nothing.
 """
 
@@ -68,8 +69,8 @@ def trim_heap() -> bool:
 
 
 class HeapTrimmer:
-    """Trims the heap once things are quiet: `poke()` on every page connect or disconnect; the
-    trim runs `delay_s` after the last poke (a burst of pages opening trims once)."""
+    """Trims the heap once things are quiet: `poke()` when a page's client connects or is
+    deleted; the trim runs `delay_s` after the last poke (a burst of pages opening trims once)."""
 
     def __init__(self, delay_s: float = TRIM_AFTER_S, trim: Callable[[], object] = trim_heap):
         self.delay_s = delay_s

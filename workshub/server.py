@@ -91,8 +91,8 @@ def _manage_garbage_collection() -> None:
 
     app.on_startup(startup)
     app.on_shutdown(shutdown)
-    app.on_connect(trimmer.poke)
-    app.on_disconnect(trimmer.poke)
+    app.on_connect(trimmer.poke)  # a page's build leaves its garbage freed
+    app.on_delete(trimmer.poke)  # a closed page's elements go when its client is deleted
 
 
 def serve(settings: Settings) -> None:
