@@ -27,6 +27,7 @@ from workshub.ui.components import tid
 from workshub.ui.session import require
 
 __all__ = [
+    "BUTTON_LOOK",
     "Download",
     "corner",
     "download_slot",
@@ -61,6 +62,10 @@ def corner(beside: ui.element | None = None) -> Iterator[ui.row]:
         yield row
 
 
+# A download button's look, as an element's props and as a slot template's attributes.
+BUTTON_LOOK = 'flat dense no-caps size="sm" color="primary" icon="download"'
+
+
 @dataclass(frozen=True)
 class Download:
     label: str
@@ -69,16 +74,15 @@ class Download:
 
 
 def _button(download: Download) -> ui.button:
-    button = ui.button(download.label, icon="download", on_click=download.run)
-    return tid(button.props("flat dense no-caps size=sm color=primary"), download.marker)
+    button = ui.button(download.label, on_click=download.run).props(BUTTON_LOOK)
+    return tid(button, download.marker)
 
 
 def download_slot(table: ui.table, downloads: Sequence[Download], slot: str = "top-right") -> None:
     """`downloads` as buttons the table draws in `slot` (a template, no elements); a click sends
     the table a `download` event naming the button's marker."""
     buttons = "".join(
-        '<q-btn flat dense no-caps size="sm" color="primary" icon="download"'
-        f' label="{escape(d.label)}" data-testid="{escape(d.marker)}"'
+        f'<q-btn {BUTTON_LOOK} label="{escape(d.label)}" data-testid="{escape(d.marker)}"'
         f" @click=\"$parent.$emit('download', {{name: '{escape(d.marker)}'}})\"></q-btn>"
         for d in downloads
     )
