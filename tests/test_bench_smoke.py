@@ -80,6 +80,8 @@ def test_the_bench_runs_end_to_end_on_tiny_sizes(
     assert floor["latency"]["missed"] == 0
     _measured(floor["latency"]["last_dashboard_ms"], 4)
     assert push["ratio_to_floor"]["p99"] > 0
+    assert push["ratio_to_floor"]["latency_from"] == "commit"  # judged as SPEC counts
+    assert "write → last of 5 dashboards, from the commit" in printed
     assert push["cpu"]["gross_us_per_viewer_change"] > 0
     # the same writes with one dashboard: what the extra four cost is reported apart
     assert push["cpu"]["baseline_net_cpu_s"] > 0
@@ -98,6 +100,10 @@ def test_the_bench_runs_end_to_end_on_tiny_sizes(
     assert loop["ok"] == loop["requests"] > 0
     _measured(loop["latency_ms"], loop["requests"])
     assert writes["saturation"]["ok"] > 0
+    # the server's CPU per answered request (it never idles to nothing under requests)
+    assert loop["server_cpu_ms_per_request"] > 0
+    assert writes["saturation"]["server_cpu_ms_per_request"] > 0
+    assert len(loop["p99_ms_by_second"]) >= 1
 
     page = results["page"]
     assert set(page) == ROLES

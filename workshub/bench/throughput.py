@@ -76,12 +76,15 @@ async def open_loop(
     start = time.monotonic() + 0.05
     deadline = start + max(3 * seconds, seconds + 10)
     latencies: list[float] = []
+    by_second: dict[int, list[float]] = {}
 
     async def one(i: int, scheduled: float) -> WriteResult | None:
         writer = people.writers[i % len(people.writers)]
         result = await people.write(http, writer, project_id=project_id, deadline=deadline)
         if result is not None:
-            latencies.append((result.answered_at - scheduled) * 1000)
+            latency = (result.answered_at - scheduled) * 1000
+            latencies.append(latency)
+            by_second.setdefault(int(scheduled - start), []).append(latency)
         on_write()
         return result
 
@@ -101,6 +104,8 @@ async def open_loop(
         "not_sent": count - len(results),
         "latency_ms": summary(latencies),
         "request_ms": summary(r.request_ms for r in results),
+        # where the slow ones are: a start transient, or all along
+        "p99_ms_by_second": [round(summary(v)["p99"], 1) for _, v in sorted(by_second.items())],
     }
 
 
