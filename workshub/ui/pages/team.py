@@ -246,6 +246,9 @@ def build_team_page(
         banner = ui.label().classes("wh-banner-error")
         values = kpis(sees_money=viewer.sees_money)
         widgets = content(banner, values)
+        # One CSS grid lays out the whole page: no containers for the tiles or the lists
+        # (each element costs every open page ~4 KB on the server).
+        context.client.content.classes(f"wh-board wh-kpis-{len(values)}")
     board = TeamBoard(page, widgets, team_id=team_id, week=current)
     export_buttons(system, board)  # beside the People title
     team_ids = {team["id"] for team in teams}
@@ -342,22 +345,22 @@ def week_picker(week: date) -> ui.select:
 
 
 def kpis(*, sees_money: bool) -> dict[str, ui.html]:
-    """The KPI tiles, one element each; the board's regions fill them."""
+    """The KPI tiles, one element each, placed by the page's grid (`.wh-board`); the
+    board's regions fill them."""
     tiles: dict[str, ui.html] = {}
-    with ui.element("div").classes("wh-kpis"):
-        for kpi in KPIS:
-            if kpi.money and not sees_money:
-                continue  # neither rendered nor sent
-            hint = kpi.hint if isinstance(kpi.hint, str) else ""
-            tile = ui.html(kpi.html("—", hint), sanitize=False).classes("wh-card")
-            tiles[kpi.test_id] = tile.mark(kpi.test_id)
+    for kpi in KPIS:
+        if kpi.money and not sees_money:
+            continue  # neither rendered nor sent
+        hint = kpi.hint if isinstance(kpi.hint, str) else ""
+        tile = ui.html(kpi.html("—", hint), sanitize=False).classes("wh-card wh-tile")
+        tiles[kpi.test_id] = tile.mark(kpi.test_id)
     return tiles
 
 
 def content(banner: ui.label, kpis: dict[str, ui.html]) -> Widgets:
-    """The lists: empty states are the tables' own no-data rows (no extra elements)."""
+    """The lists: empty states are the tables' own no-data rows (no extra elements). Who is
+    working and the workload chart share a row on wide screens (`.wh-half`)."""
     members = members_table(title="People")  # the card and its title are the table's own
-    with ui.element("div").classes("w-full grid grid-cols-1 lg:grid-cols-2 gap-4 items-start"):
-        timers = timers_table(title="Working now")
-        chart = workload_chart()
+    timers = timers_table(title="Working now").classes("wh-half")
+    chart = workload_chart().classes("wh-half")
     return Widgets(members=members, timers=timers, chart=chart, kpis=kpis, banner=banner)
