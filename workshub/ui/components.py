@@ -3,7 +3,7 @@ week pickers' labels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -142,6 +142,20 @@ class Kpi:
     def render(self, system: System, data: Mapping[str, Any]) -> Patch:
         hint = self.hint if isinstance(self.hint, str) else self.hint(system, data)
         return {"props": {"innerHTML": self.html(self.value(system, data), hint)}}
+
+
+def kpi_tiles(kpis: Iterable[Kpi], *, sees_money: bool, classes: str) -> dict[str, ui.html]:
+    """The tiles, one element each (`classes` place them), their test id → element; money
+    tiles only for a viewer who sees money (neither rendered nor sent otherwise). The board's
+    regions fill them."""
+    tiles: dict[str, ui.html] = {}
+    for kpi in kpis:
+        if kpi.money and not sees_money:
+            continue
+        hint = kpi.hint if isinstance(kpi.hint, str) else ""
+        tile = ui.html(kpi.html("—", hint), sanitize=False).classes(classes)
+        tiles[kpi.test_id] = tile.mark(kpi.test_id)
+    return tiles
 
 
 # The values KPI tiles show, from a metrics snapshot (SPEC §7), shared by the pages.

@@ -37,6 +37,7 @@ from workshub.ui.components import (
     kpi_billable_share,
     kpi_effective_rate,
     kpi_revenue,
+    kpi_tiles,
     kpi_tracked_hours,
     kpi_utilization,
     kpi_working_now,
@@ -280,7 +281,8 @@ class LeadershipBoard:
                     "week-select",
                 )
             self.banners = ui.column().classes("w-full gap-2")
-            self.kpis = kpi_tiles(sees_money=viewer.sees_money)
+            with ui.element("div").classes("wh-kpis"):
+                self.kpis = kpi_tiles(KPIS, sees_money=viewer.sees_money, classes="wh-card")
             with section("Utilization, last 12 weeks"):
                 self.chart = ui.echart(_trend_options()).classes("w-full h-72")
             with section("Client health"):
@@ -365,16 +367,3 @@ class LeadershipBoard:
                 export=lambda: _clients_csv(views["client_data"], budget_burn_csv, "budget-burn"),
                 roles=ROLES,
             )
-
-
-def kpi_tiles(*, sees_money: bool) -> dict[str, ui.html]:
-    """The KPI tiles, one element each; the board's regions fill them."""
-    tiles: dict[str, ui.html] = {}
-    with ui.element("div").classes("wh-kpis"):
-        for kpi in KPIS:
-            if kpi.money and not sees_money:
-                continue  # neither rendered nor sent
-            hint = kpi.hint if isinstance(kpi.hint, str) else ""
-            tile = ui.html(kpi.html("—", hint), sanitize=False).classes("wh-card")
-            tiles[kpi.test_id] = tile.mark(kpi.test_id)
-    return tiles

@@ -30,6 +30,7 @@ from workshub.ui.components import (
     kpi_billable_share,
     kpi_effective_rate,
     kpi_revenue,
+    kpi_tiles,
     kpi_tracked_hours,
     kpi_utilization,
     tid,
@@ -345,16 +346,8 @@ def week_picker(week: date) -> ui.select:
 
 
 def kpis(*, sees_money: bool) -> dict[str, ui.html]:
-    """The KPI tiles, one element each, placed by the page's grid (`.wh-board`); the
-    board's regions fill them."""
-    tiles: dict[str, ui.html] = {}
-    for kpi in KPIS:
-        if kpi.money and not sees_money:
-            continue  # neither rendered nor sent
-        hint = kpi.hint if isinstance(kpi.hint, str) else ""
-        tile = ui.html(kpi.html("—", hint), sanitize=False).classes("wh-card wh-tile")
-        tiles[kpi.test_id] = tile.mark(kpi.test_id)
-    return tiles
+    """The KPI tiles, placed by the page's grid (`.wh-board`)."""
+    return kpi_tiles(KPIS, sees_money=sees_money, classes="wh-card wh-tile")
 
 
 def content(banner: ui.label, kpis: dict[str, ui.html]) -> Widgets:
