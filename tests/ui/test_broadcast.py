@@ -126,7 +126,7 @@ async def test_one_message_per_key_reaches_every_manager_page(
     assert [row["user"] for row in rows] == ["Member.A"]
     assert (
         'data-testid="kpi-active-timers">1<'
-        in message["p"]["team.kpi-active-timers"]["props"]["innerHTML"]
+        in message["p"]["team.kpis.active_timers"]["props"]["innerHTML"]
     )
     # every page's element holds the broadcast version: what a reconnect re-sends
     for page in (user, other):
@@ -162,10 +162,12 @@ async def test_money_is_broadcast_only_to_those_who_may_see_it(
     await settle(ui_system)
     await wait_for(lambda: text_of(user, "kpi-tracked-hours") == "9.0", what="9.0 h")
     metrics = [data for event, data, _ in emits if event == EVENT and "metrics" in data["k"]]
-    assert {"team.kpi-revenue" in m["p"] for m in metrics} == {True, False}
+    # the KPI tiles with money are a region of their own, sent only to who sees money
+    assert {"team.kpis.metrics.money" in m["p"] for m in metrics} == {True, False}
     for message in metrics:
         rooms = next(room for _, data, room in emits if data is message)
-        if "team.kpi-revenue" in message["p"]:
+        assert 'data-testid="kpi-revenue"' not in str(message["p"]["team.kpis.metrics"])
+        if "team.kpis.metrics.money" in message["p"]:
             assert rooms == [the(slt, "kpi-revenue").client.id]
         else:
             assert the(slt, "kpi-revenue").client.id not in rooms

@@ -139,12 +139,20 @@ class Kpi:
     def html(self, value: str, hint: str) -> str:
         return kpi_html(self.label, self.test_id, value, hint)
 
-    def render(self, system: System, data: Mapping[str, Any]) -> Patch:
+    def shown(self, system: System, data: Mapping[str, Any] | None) -> str:
+        """The tile's HTML for `data`; before any data, "—" and the hint if it is fixed."""
+        if data is None:
+            return self.html("—", self.hint if isinstance(self.hint, str) else "")
         hint = self.hint if isinstance(self.hint, str) else self.hint(system, data)
-        return {"props": {"innerHTML": self.html(self.value(system, data), hint)}}
+        return self.html(self.value(system, data), hint)
+
+    def render(self, system: System, data: Mapping[str, Any]) -> Patch:
+        return {"props": {"innerHTML": self.shown(system, data)}}
 
 
-def kpi_tiles(kpis: Iterable[Kpi], *, sees_money: bool, classes: str) -> dict[str, ui.html]:
+def kpi_tiles(
+    system: System, kpis: Iterable[Kpi], *, sees_money: bool, classes: str
+) -> dict[str, ui.html]:
     """The tiles, one element each (`classes` place them), their test id → element; money
     tiles only for a viewer who sees money (neither rendered nor sent otherwise). The board's
     regions fill them."""
@@ -152,8 +160,7 @@ def kpi_tiles(kpis: Iterable[Kpi], *, sees_money: bool, classes: str) -> dict[st
     for kpi in kpis:
         if kpi.money and not sees_money:
             continue
-        hint = kpi.hint if isinstance(kpi.hint, str) else ""
-        tile = ui.html(kpi.html("—", hint), sanitize=False).classes(classes)
+        tile = ui.html(kpi.shown(system, None), sanitize=False).classes(classes)
         tiles[kpi.test_id] = tile.mark(kpi.test_id)
     return tiles
 

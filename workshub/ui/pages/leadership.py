@@ -282,7 +282,7 @@ class LeadershipBoard:
                 )
             self.banners = ui.column().classes("w-full gap-2")
             with ui.element("div").classes("wh-kpis"):
-                self.kpis = kpi_tiles(KPIS, sees_money=viewer.sees_money, classes="wh-card")
+                self.kpis = kpi_tiles(system, KPIS, sees_money=viewer.sees_money, classes="wh-card")
             with section("Utilization, last 12 weeks"):
                 self.chart = ui.echart(_trend_options()).classes("w-full h-72")
             with section("Client health"):
