@@ -87,7 +87,9 @@ def test_the_bench_runs_end_to_end_on_tiny_sizes(
     assert push["cpu"]["baseline_net_cpu_s"] > 0
     assert "us_per_extra_viewer_change" in push["cpu"]
     assert "cpu_per_extra_viewer" in push["ratio_to_floor"]
-    assert floor["cpu"]["gross_us_per_viewer_change"] > 0
+    # the plain floor's four tiny broadcasts can take less CPU than the kernel's accounting
+    # tick (10 ms), so zero is a real reading here; at bench sizes it is thousands of ticks
+    assert floor["cpu"]["gross_us_per_viewer_change"] >= 0
     assert push["memory"]["connected_rss_mb"] > 0
     assert push["sockets"]["errors"] == 0
     if "chromium" in push:  # Chromium is there (always in CI)
