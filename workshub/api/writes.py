@@ -29,6 +29,7 @@ from workshub.domain.uow import (
     claim_key,
     find_replay,
 )
+from workshub.http_headers import COMMITTED_HEADER, REPLAYED_HEADER, SEQ_HEADER
 
 __all__ = [
     "COMMITTED_HEADER",
@@ -38,14 +39,6 @@ __all__ = [
     "WriteDep",
     "perform",
 ]
-
-REPLAYED_HEADER = "Idempotent-Replayed"
-# The hub's sequence number of the write's last event: a client holding an optimistic edit
-# waits for a snapshot whose `as_of` is at least this (SPEC §1).
-SEQ_HEADER = "X-WorksHub-Seq"
-# When the write committed, in the server machine's monotonic seconds (CLOCK_MONOTONIC, shared
-# by every process on it): `workshub bench` counts push latency from it, as SPEC §9 does.
-COMMITTED_HEADER = "X-WorksHub-Committed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,11 @@ from typing import Literal
 
 from workshub.bench.cast import Writer
 from workshub.bench.rawhttp import Connections
+from workshub.http_headers import COMMITTED_HEADER, SEQ_HEADER
 
 __all__ = ["Action", "WriteResult", "project_for", "stop_all", "timer_write"]
 
 Action = Literal["start", "stop"]
-SEQ_HEADER = "X-WorksHub-Seq"
-COMMITTED_HEADER = "X-WorksHub-Committed"  # the server's time.monotonic() after the commit
 
 
 @dataclass(frozen=True)
