@@ -58,12 +58,8 @@ def write_json(report: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
-def _ms2(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+def _ms(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def _verdict(value: float | None, bar: float, *, at_least: bool = False) -> str:
@@ -218,7 +214,7 @@ def _writes_rows(writes: dict[str, Any]) -> Iterator[Row]:
     if "server_cpu_ms_per_request" in saturation:  # JSON of older runs lacks it
         yield (
             f"  server CPU per request ms, at {loop['target_per_s']:.0f}/s; saturated",
-            "; ".join(_ms2(w["server_cpu_ms_per_request"]) for w in (loop, saturation)),
+            "; ".join(_ms(w["server_cpu_ms_per_request"], 2) for w in (loop, saturation)),
             "",
             "",
         )
